@@ -1,11 +1,36 @@
 import { defineConfig } from 'vitest/config';
+import type { Reporter, TestModule } from 'vitest/node';
+
+/**
+ * Prints one plain closing line, "tests: N passed, N failed, N skipped", after vitest's own
+ * summary, so CI logs (and the tools that read them) see the outcome in a standard form.
+ */
+const closingLine: Reporter = {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors) {
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    for (const module of testModules) {
+      for (const test of module.children.allTests()) {
+        const state = test.result().state;
+        if (state === 'passed') passed += 1;
+        else if (state === 'failed') failed += 1;
+        else skipped += 1;
+      }
+      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed += 1;
+    }
+    failed += unhandledErrors.length;
+    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  },
+};
 
 export default defineConfig({
   test: {
     include: ['common/**/*.test.ts', 'main/**/*.test.ts', 'workers/**/*.test.ts', 'sandbox/**/*.test.ts', 'renderer/**/*.test.ts', 'e2e/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: 'forks',
+    reporters: ['default', closingLine],
   },
 });

@@ -24,6 +24,8 @@ export const RunCommandRequestSchema = z
     dryRun: z.boolean().default(false),
     /** false: return as soon as the operation is pending approval or queued. */
     wait: z.boolean().default(true),
+    /** The user has already answered yes to the read-back of this command. */
+    confirmed: z.boolean().default(false),
   })
   .strict();
 export type RunCommandRequest = z.input<typeof RunCommandRequestSchema>;
