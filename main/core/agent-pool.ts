@@ -12,6 +12,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { HeyOpsError } from '../../common/errors.ts';
 import type { AgentHeartbeat, AgentName } from '../../common/messages.ts';
+import { WorkerResultSchema } from '../../workers/agents/worker-result.ts';
 
 export type AgentWorkerFiles = Readonly<Record<AgentName, string>>;
 
@@ -62,18 +63,21 @@ export class AgentPool {
     this.stats.set(agent, stats);
     const started = performance.now();
     try {
-      const result: unknown = await pool.run(input, {
+      const raw: unknown = await pool.run(input, {
         filename: this.files[agent],
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.transferList ? { transferList: [...options.transferList] } : {}),
       });
+      const result = WorkerResultSchema.safeParse(raw);
+      if (!result.success) throw new HeyOpsError('INVALID_MESSAGE', `${agent} answered in an unexpected shape`);
+      if (!result.data.ok) throw HeyOpsError.fromData(result.data.error);
       stats.completed += 1;
-      return result;
+      return result.data.value;
     } catch (error) {
       stats.failed += 1;
       if (error instanceof HeyOpsError) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      // piscina hands worker errors back as plain Errors: keep the message, name the agent.
+      // A worker that crashed or was ended (hard abort) arrives as a plain Error.
       throw new HeyOpsError(error instanceof Error && error.name === 'AbortError' ? 'CANCELLED' : 'INTERNAL', `${agent}: ${message}`);
     } finally {
       stats.lastLatencyMs = performance.now() - started;

@@ -102,15 +102,20 @@ async function deployDirect(params: Params<'deploy'>, ctx: StepContext): Promise
     { timeoutMs: DEPLOY_CALL_TIMEOUT_MS },
   );
   throwIfAborted(ctx.signal);
-  const service = await describeService(ctx, params);
-  const serving = servingRevision(service);
+  const said = output.isError || looksLikeFailureText(output.text) ? output.text.trim().split('\n')[0] : null;
   const revisions = await listRevisions(ctx, params);
-  const servingImage = imageOf(revisions.find((revision) => revision.metadata.name === serving));
-  if (serving === null || servingImage !== params.imageUrl || !isReady(service.status.conditions)) {
-    const said = output.isError || looksLikeFailureText(output.text) ? output.text.trim().split('\n')[0] : `serving ${serving ?? 'nothing'} with ${servingImage ?? 'an unknown image'}`;
-    throw new HeyOpsError('STEP_FAILED', `deploy of ${params.imageUrl} to ${params.service} did not take effect: ${said}`);
+  const fresh = revisions.find((revision) => imageOf(revision) === params.imageUrl);
+  if (!fresh || !isReady(fresh.status?.conditions)) {
+    throw new HeyOpsError('STEP_FAILED', `deploy of ${params.imageUrl} to ${params.service} did not produce a ready revision${said ? `: ${said}` : ''}`);
   }
-  return { revision: serving, url: service.status.url ?? null, image: params.imageUrl, traffic: Object.fromEntries(trafficByRevision(service)) };
+  let service = await describeService(ctx, params);
+  if (servingRevision(service) !== fresh.metadata.name) {
+    // Traffic pinned by an earlier rollback or canary stays pinned on deploy (as in Cloud Run):
+    // a direct deploy means the new revision serves, so say so explicitly.
+    await runGcloud(ctx, ['run', 'services', 'update-traffic', params.service, '--to-latest', ...location(params)]);
+    service = await verifyTraffic(ctx, params, { [fresh.metadata.name]: 100 });
+  }
+  return { revision: fresh.metadata.name, url: service.status.url ?? null, image: params.imageUrl, traffic: Object.fromEntries(trafficByRevision(service)) };
 }
 
 /**
@@ -150,7 +155,8 @@ async function deployCanary(params: Params<'deploy'>, task: ExecutionTask, ctx: 
       { output: { ...base, rolledBack: true, revision: previous } },
     );
   }
-  await setTraffic(ctx, params, { [canaryName]: 100 });
+  // Promote by following the latest revision again, so later deploys are not left pinned.
+  await runGcloud(ctx, ['run', 'services', 'update-traffic', params.service, '--to-latest', ...location(params)]);
   const after = await verifyTraffic(ctx, params, { [canaryName]: 100 });
   return { ...base, rolledBack: false, revision: canaryName, url: after.status.url ?? null, traffic: Object.fromEntries(trafficByRevision(after)) };
 }
