@@ -165,8 +165,9 @@ export const SANDBOX_WORKFLOWS: readonly WorkflowSpec[] = [
     file: 'build.yml',
     name: 'Build',
     simMs: 180_000,
-    inputs: { image: { required: true } },
-    jobs: [{ name: 'build-and-push', share: 1, commands: ['docker build -t "$IMAGE" .', 'docker push "$IMAGE"'] }],
+    // `sha` pins the commit built (a dispatch can only name a branch or tag, which may move).
+    inputs: { image: { required: true }, sha: { required: false } },
+    jobs: [{ name: 'build-and-push', share: 1, commands: ['git checkout "$SHA"', 'docker build -t "$IMAGE" .', 'docker push "$IMAGE"'] }],
   },
 ];
 
