@@ -9,7 +9,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HeyOpsError } from '../../common/errors.ts';
-import { PRIORITY, type Envelope, type Priority } from '../../common/envelope.ts';
+import type { Envelope, PRIORITY, Priority } from '../../common/envelope.ts';
 import type { Logger } from './logger.ts';
 
 export type Handler = (envelope: Envelope) => Promise<unknown>;

@@ -22,7 +22,6 @@ import {
   type OperationReport,
   type Plan,
   type PlanStep,
-  type SafetyVerdict,
   type StepAction,
   type StepResult,
   type Target,
