@@ -60,14 +60,12 @@ describe('HeyOpsCore', () => {
   });
 
   it('stops a running deploy with the kill switch: the MCP call is cancelled and no later step starts', async () => {
-    const heyOps = await start('0.02'); // the deploy call itself takes 2.4 s
+    const heyOps = await start('0.01'); // tests 3 s, build 1.8 s, the deploy call itself 1.2 s
     const running = heyOps.runCommand({ text: 'deploy web to staging' }, actor);
-    // Wait until the deploy step has started.
-    for (let i = 0; i < 500; i += 1) {
-      if (heyOps.store.journal().some((entry) => entry.stepId === 'step-4' && entry.event === 'start')) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const deployStarted = (): boolean => heyOps.store.journal().some((entry) => entry.stepId === 'step-4' && entry.event === 'start');
+    for (let i = 0; i < 1000 && !deployStarted(); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(deployStarted()).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // well inside the 1.2 s deploy call
     const engagedAt = Date.now();
     await heyOps.engageKillSwitch({ reason: 'test' }, actor);
     const report = await running;

@@ -138,7 +138,7 @@ class Core implements HeyOpsCore {
   private readonly now: () => Date;
   private readonly pollMs: number;
   private readonly llmApiKey: string | null;
-  /** Operations this process is running, by id, with the controller that stops them. */
+  /** Changes (deploys, rollbacks) this process is running, by id, with what stops them. */
   private readonly running = new Map<string, AbortController>();
   private readonly inProgress = new Set<Promise<unknown>>();
   private closed = false;
@@ -630,8 +630,10 @@ class Core implements HeyOpsCore {
     const plan = record.plan;
     if (plan === null) throw new HeyOpsError('INTERNAL', `operation ${operationId} has no plan`);
     const controller = new AbortController();
-    this.running.set(operationId, controller);
-    const stopWatching = this.watchForStop(operationId, controller);
+    // The kill switch stops changes; reads (status, logs, cost) keep working through it.
+    const mutating = plan.steps.some((step) => step.mutating);
+    if (mutating) this.running.set(operationId, controller);
+    const stopWatching = this.watchForStop(operationId, controller, mutating);
     const operationTimer = setTimeout(
       () => controller.abort(new HeyOpsError('OPERATION_TIMEOUT', `The operation took longer than ${formatDuration(policy.timeouts.operationMs)} and was stopped.`)),
       policy.timeouts.operationMs,
@@ -698,12 +700,12 @@ class Core implements HeyOpsCore {
     }
   }
 
-  /** Watches the shared state for the kill switch or a cancel from any process. */
-  private watchForStop(operationId: string, controller: AbortController): () => void {
+  /** Watches the shared state for the kill switch (changes only) or a cancel, from any process. */
+  private watchForStop(operationId: string, controller: AbortController, mutating: boolean): () => void {
     const timer = setInterval(() => {
       if (controller.signal.aborted) return;
       const kill = this.store.killSwitch();
-      if (kill.engaged) {
+      if (mutating && kill.engaged) {
         controller.abort(new HeyOpsError('KILL_SWITCH_ENGAGED', `Stopped by the kill switch${kill.by ? ` (engaged by ${kill.by})` : ''}.`));
         return;
       }

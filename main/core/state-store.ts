@@ -23,6 +23,7 @@ import {
   OperationReportSchema,
   PlanSchema,
   SafetyVerdictSchema,
+  isMutatingKind,
   type ApprovalRequest,
   type Channel,
   type ConversationContext,
@@ -308,8 +309,9 @@ export class StateStore {
   // In-flight slots
   // -------------------------------------------------------------------------------------------
 
+  /** Changes running now. Reads (status, logs, cost) are not "in flight": they risk nothing. */
   private inFlightLocked(): number {
-    const row = this.db.prepare(`SELECT COUNT(*) AS n FROM operations WHERE status = 'running'`).get() as Row;
+    const row = this.db.prepare(`SELECT COUNT(*) AS n FROM operations WHERE status = 'running' AND kind IN ('deploy', 'rollback')`).get() as Row;
     return Number(row.n);
   }
 
@@ -321,12 +323,15 @@ export class StateStore {
   tryAcquireSlot(operationId: string, owner: ProcessIdentity, maxInFlight: number, isAlive: (pid: number) => boolean): SlotOutcome {
     return this.transaction(() => {
       this.reclaimDeadLocked(owner, isAlive);
-      const row = this.db.prepare('SELECT status FROM operations WHERE id = ?').get(operationId) as Row | undefined;
+      const row = this.db.prepare('SELECT status, kind FROM operations WHERE id = ?').get(operationId) as Row | undefined;
       if (!row) throw new HeyOpsError('OPERATION_NOT_FOUND', `no operation ${operationId}`);
       const status = str(row.status) as OperationStatus;
       if (status !== 'queued' && status !== 'approved') return { ok: false, reason: 'not_runnable', status } as const;
-      if (this.killSwitchLocked().engaged) return { ok: false, reason: 'kill_switch', status } as const;
-      if (this.inFlightLocked() >= maxInFlight) return { ok: false, reason: 'full', status } as const;
+      // Reads keep working under the kill switch and never wait for a change's slot.
+      if (isMutatingKind(str(row.kind) as IntentKind)) {
+        if (this.killSwitchLocked().engaged) return { ok: false, reason: 'kill_switch', status } as const;
+        if (this.inFlightLocked() >= maxInFlight) return { ok: false, reason: 'full', status } as const;
+      }
       const now = this.nowIso();
       this.db
         .prepare(`UPDATE operations SET status = 'running', owner = ?, started_at = ?, updated_at = ? WHERE id = ?`)

@@ -15,6 +15,11 @@ import {
 
 /** Used when a call names no timeout: generous, because the main side enforces its own. */
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
+/**
+ * After an abort, how long a call in flight may take to come back from the main side, which
+ * cancels it at once and sends its record (outcome "cancelled") — the report needs that record.
+ */
+const ABORT_GRACE_MS = 1_000;
 
 export interface PortConnection {
   readonly tools: ToolCaller;
@@ -36,8 +41,13 @@ export function connectToolPort(port: PortLike): PortConnection {
     if (reply.type === 'abort') {
       const error = HeyOpsError.fromData(reply.reason);
       controller.abort(error);
-      for (const { reject } of pending.values()) reject(error);
-      pending.clear();
+      const stranded = [...pending.keys()];
+      setTimeout(() => {
+        for (const callId of stranded) {
+          pending.get(callId)?.reject(error);
+          pending.delete(callId);
+        }
+      }, ABORT_GRACE_MS).unref();
       return;
     }
     const waiter = pending.get(reply.callId);
