@@ -17,6 +17,8 @@ export interface SandboxServersOptions {
   readonly stateDir: string;
   /** Factor on simulated durations (DEFAULT_TIME_SCALE in the app, 0.001 in tests). */
   readonly timeScale: number;
+  /** Where the server scripts are: the `.ts` files under Node, bundled files in the Electron build. */
+  readonly scripts?: { readonly github: string; readonly gcp: string };
 }
 
 /** Absolute paths of the two server scripts. */
@@ -35,7 +37,7 @@ export function sandboxMcpServers(options: SandboxServersOptions): Record<'githu
   const env: Record<string, string> = { [SANDBOX_DIR_ENV]: options.stateDir, [TIME_SCALE_ENV]: String(options.timeScale) };
   if (process.versions['electron'] !== undefined) env['ELECTRON_RUN_AS_NODE'] = '1';
   return {
-    github: { command: process.execPath, args: [SANDBOX_SERVER_SCRIPTS.github], env: { ...env } },
-    gcp: { command: process.execPath, args: [SANDBOX_SERVER_SCRIPTS.gcp], env: { ...env } },
+    github: { command: process.execPath, args: [options.scripts?.github ?? SANDBOX_SERVER_SCRIPTS.github], env: { ...env } },
+    gcp: { command: process.execPath, args: [options.scripts?.gcp ?? SANDBOX_SERVER_SCRIPTS.gcp], env: { ...env } },
   };
 }

@@ -7,13 +7,16 @@
  * schemas byte for byte, and switching from the sandbox to a real server must change nothing a
  * client can see in `tools/list`.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+// Imported, not read from disk, so a bundled server (the Electron build) carries them along.
+import cloudRunMcpFacts from './tool-schemas/cloud-run-mcp.json' with { type: 'json' };
+import gcloudMcpFacts from './tool-schemas/gcloud-mcp.json' with { type: 'json' };
+import githubMcpServerFacts from './tool-schemas/github-mcp-server.json' with { type: 'json' };
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { describeZodIssues, isHeyOpsError } from '../common/errors.ts';
@@ -37,9 +40,16 @@ export function toolSchemaPath(file: ToolSchemaFile): string {
   return fileURLToPath(new URL(`./tool-schemas/${file}`, import.meta.url));
 }
 
+const RECORDED_FACTS: Readonly<Record<ToolSchemaFile, unknown>> = {
+  'github-mcp-server.json': githubMcpServerFacts,
+  'cloud-run-mcp.json': cloudRunMcpFacts,
+  'gcloud-mcp.json': gcloudMcpFacts,
+};
+
 /** The tools recorded from an official server, exactly as recorded. */
 export function loadRecordedTools(file: ToolSchemaFile): RecordedTool[] {
-  return RecordedFileSchema.parse(JSON.parse(readFileSync(toolSchemaPath(file), 'utf8'))).tools;
+  // A deep copy: callers hand these objects out and must not share one mutable instance.
+  return RecordedFileSchema.parse(structuredClone(RECORDED_FACTS[file])).tools;
 }
 
 /** A recorded tool as `tools/list` lists it, with a short description of our own. */

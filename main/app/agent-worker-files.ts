@@ -12,6 +12,8 @@ import planner from '../../workers/agents/planner/planner.worker.ts?modulePath';
 import reporter from '../../workers/agents/reporter/reporter.worker.ts?modulePath';
 import router from '../../workers/agents/router/router.worker.ts?modulePath';
 import safetyChecker from '../../workers/agents/safety-checker/safety-checker.worker.ts?modulePath';
+import gcpSandboxServer from '../../sandbox/gcp-server.ts?modulePath';
+import githubSandboxServer from '../../sandbox/github-server.ts?modulePath';
 
 export const AGENT_WORKER_FILES: Readonly<Record<AgentName, string>> = {
   'intent-parser': intentParser,
@@ -22,3 +24,6 @@ export const AGENT_WORKER_FILES: Readonly<Record<AgentName, string>> = {
   'gcp-executor': gcpExecutor,
   reporter,
 };
+
+/** The sandbox MCP servers, bundled as their own entries, which the app starts as child processes. */
+export const SANDBOX_SERVER_SCRIPTS: Readonly<{ github: string; gcp: string }> = { github: githubSandboxServer, gcp: gcpSandboxServer };

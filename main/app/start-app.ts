@@ -15,7 +15,7 @@ import type { Actor, CoreStatus, RunCommandRequest } from '../../common/ipc.ts';
 import { isFinalStatus, type ApprovalRequest, type Channel } from '../../common/messages.ts';
 import { createHeyOpsCore, type HeyOpsCore } from '../core/hey-ops-core.ts';
 import { createLogger } from '../core/logger.ts';
-import { AGENT_WORKER_FILES } from './agent-worker-files.ts';
+import { AGENT_WORKER_FILES, SANDBOX_SERVER_SCRIPTS } from './agent-worker-files.ts';
 import { createElectronSettingsStore } from './electron-settings-store.ts';
 import { APP_ICON_PATH, loadTrayIcons } from './icons.ts';
 import { coreHandlers, forwardCoreEvents, isTrustedSender, registerIpcHandlers } from './ipc.ts';
@@ -89,7 +89,7 @@ export async function startApp(): Promise<void> {
 
   let core: HeyOpsCore;
   try {
-    core = await createHeyOpsCore({ agentWorkerFiles: AGENT_WORKER_FILES, notifier, llmApiKey: await secrets.get('llmApiKey').catch(() => null) });
+    core = await createHeyOpsCore({ agentWorkerFiles: AGENT_WORKER_FILES, sandboxServerScripts: SANDBOX_SERVER_SCRIPTS, notifier, llmApiKey: await secrets.get('llmApiKey').catch(() => null) });
   } catch (error) {
     dialog.showErrorBox('Hey Ops could not start', toErrorData(error).message);
     app.exit(1);

@@ -96,7 +96,7 @@ export function parseTimeScale(raw: string | undefined): number {
   return value;
 }
 
-export function loadConfig(options: { home?: string; env?: NodeJS.ProcessEnv } = {}): HeyOpsConfig {
+export function loadConfig(options: { home?: string; env?: NodeJS.ProcessEnv; sandboxServerScripts?: { github: string; gcp: string } } = {}): HeyOpsConfig {
   const env = options.env ?? process.env;
   const home = options.home ?? defaultHome(env);
   const configPath = join(home, CONFIG_FILE);
@@ -105,7 +105,9 @@ export function loadConfig(options: { home?: string; env?: NodeJS.ProcessEnv } =
   const file = existsSync(configPath) ? parseConfigYaml(readFileSync(configPath, 'utf8'), configPath) : ConfigFileSchema.parse({});
   const sandbox = !existsSync(mcpPath);
   const timeScale = sandbox ? parseTimeScale(env.HEY_OPS_TIME_SCALE) : 1;
-  const mcpServers = sandbox ? sandboxMcpServers({ stateDir: join(home, 'sandbox'), timeScale }) : parseMcpJson(readFileSync(mcpPath, 'utf8'), mcpPath);
+  const mcpServers = sandbox
+    ? sandboxMcpServers({ stateDir: join(home, 'sandbox'), timeScale, ...(options.sandboxServerScripts ? { scripts: options.sandboxServerScripts } : {}) })
+    : parseMcpJson(readFileSync(mcpPath, 'utf8'), mcpPath);
 
   const catalog = file.catalog ?? (sandbox ? SANDBOX_CATALOG : null);
   if (catalog === null) {

@@ -67,6 +67,8 @@ export interface CoreOptions {
   readonly home?: string;
   /** Bundled worker files (the Electron build); plain Node uses the `.ts` files. */
   readonly agentWorkerFiles?: Partial<Record<AgentName, string>>;
+  /** Bundled sandbox server scripts (the Electron build); plain Node uses the `.ts` files. */
+  readonly sandboxServerScripts?: { readonly github: string; readonly gcp: string };
   readonly notifier?: Notifier;
   readonly logger?: LoggerOptions;
   /** The LLM key, from the OS secret store (app) or the environment (headless). */
@@ -121,7 +123,10 @@ function priorityFor(kind: Intent['kind']): Priority {
 }
 
 export async function createHeyOpsCore(options: CoreOptions = {}): Promise<HeyOpsCore> {
-  const config = loadConfig(options.home === undefined ? {} : { home: options.home });
+  const config = loadConfig({
+    ...(options.home === undefined ? {} : { home: options.home }),
+    ...(options.sandboxServerScripts === undefined ? {} : { sandboxServerScripts: options.sandboxServerScripts }),
+  });
   return new Core(config, options);
 }
 
