@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../../common/ipc.ts';
 import type { OperationReport } from '../../common/messages.ts';
+import { writeSandboxFaults } from '../../sandbox/sandbox-state.ts';
 import { createHeyOpsCore, type HeyOpsCore } from './hey-ops-core.ts';
 
 const actor: Actor = { user: 'tester', channel: 'cli' };
@@ -60,12 +61,14 @@ describe('HeyOpsCore', () => {
   });
 
   it('stops a running deploy with the kill switch: the MCP call is cancelled and no later step starts', async () => {
-    const heyOps = await start('0.01'); // tests 3 s, build 1.8 s, the deploy call itself 1.2 s
+    const heyOps = await start('0.01'); // tests 3 s, build 1.8 s, the deploy call 1.2 s
+    // Hold the deploy call open for 5 s more, so the kill lands while it is surely in flight.
+    writeSandboxFaults(join(heyOps.config.home, 'sandbox'), { latencyMs: { deploy_container_image: 5_000 } });
     const running = heyOps.runCommand({ text: 'deploy web to staging' }, actor);
     const deployStarted = (): boolean => heyOps.store.journal().some((entry) => entry.stepId === 'step-4' && entry.event === 'start');
     for (let i = 0; i < 1000 && !deployStarted(); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(deployStarted()).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // well inside the 1.2 s deploy call
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // well inside the held deploy call
     const engagedAt = Date.now();
     await heyOps.engageKillSwitch({ reason: 'test' }, actor);
     const report = await running;
