@@ -130,6 +130,33 @@ describe('hey-ops command line', () => {
     expect(status.pendingApprovals).toEqual([]);
   });
 
+  it('a run waiting in one terminal is carried out once when another terminal approves it', async () => {
+    const home = newHome();
+    const waiting = heyOps(home, ['run', 'roll back web in production', '--json']);
+    let approvalId: string | undefined;
+    for (let i = 0; i < 100 && approvalId === undefined; i += 1) {
+      const status = json<CoreStatus>(await heyOps(home, ['status', '--json']));
+      approvalId = status.pendingApprovals[0]?.id;
+      if (approvalId === undefined) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(approvalId).toBeDefined();
+    const approved = json<OperationReport>(await heyOps(home, ['approve', approvalId ?? '', '--json']));
+    const waited = json<OperationReport>(await waiting);
+    expect(approved.status).toBe('succeeded');
+    expect(waited.operationId).toBe(approved.operationId);
+    expect(waited.status).toBe('succeeded');
+    // Exactly one process carried out the traffic change.
+    const rollbackCalls = toolCallsInLog(home).filter((call) => call.correlationId === approved.correlationId && call.tool === 'run_gcloud_command');
+    const pids = new Set(
+      readFileSync(join(home, 'logs', 'hey-ops.log'), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('"step started"') && line.includes(approved.correlationId))
+        .map((line) => (JSON.parse(line) as { pid: number }).pid),
+    );
+    expect(rollbackCalls.length).toBeGreaterThan(0);
+    expect(pids.size).toBe(1);
+  });
+
   it('refuses changes after kill until kill --release, while reads keep working', async () => {
     const home = newHome();
     expect((await heyOps(home, ['kill', '--reason', 'incident 42'])).code).toBe(0);
