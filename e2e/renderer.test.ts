@@ -103,7 +103,7 @@ describe.skipIf(!hasCore)(`the Hey Ops window${hasCore ? '' : ' (skipped: main/c
 
     process.env['HEY_OPS_TIME_SCALE'] = '0.001';
     const { createHeyOpsCore } = await import('../main/core/hey-ops-core.ts');
-    core = await createHeyOpsCore({ home, logger: { level: 'warn' } });
+    core = await createHeyOpsCore({ home, logger: { level: 'error' } });
 
     const handlers = new Map<string, InvokeListener>();
     const ipcMain: IpcMainLike = { handle: (channel, handler) => void handlers.set(channel, handler), removeHandler: (channel) => void handlers.delete(channel) };

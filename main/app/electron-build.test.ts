@@ -67,7 +67,7 @@ describe('electron-vite build', () => {
 
   it('runs a real command through the core with the bundled worker files', async () => {
     process.env['HEY_OPS_TIME_SCALE'] = '0.001';
-    const core = await createHeyOpsCore({ home, agentWorkerFiles: bundledWorkerFiles(), logger: { level: 'warn' } });
+    const core = await createHeyOpsCore({ home, agentWorkerFiles: bundledWorkerFiles(), logger: { level: 'error' } });
     try {
       const report = await core.runCommand({ text: 'deploy api to staging' }, { user: 'build-test', channel: 'window' });
       expect(report.status).toBe('succeeded');
