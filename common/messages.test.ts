@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigFileSchema } from './config.ts';
 import { HeyOpsError, describeZodIssues, toErrorData } from './errors.ts';
+import { anIntent } from './fixtures/intent.ts';
 import { RunCommandRequestSchema } from './ipc.ts';
 import { IntentSchema, PlanStepSchema, UtteranceSchema } from './messages.ts';
 
@@ -8,21 +9,7 @@ function issues(result: { success: boolean; error?: { issues: Array<{ path: Prop
   return result.error ? describeZodIssues(result.error.issues) : '';
 }
 
-const intent = {
-  kind: 'deploy',
-  service: 'api',
-  serviceSource: 'utterance',
-  environment: 'staging',
-  environmentSource: 'utterance',
-  dryRun: false,
-  ref: null,
-  approvalId: null,
-  confidence: 0.95,
-  question: null,
-  notes: [],
-  parser: 'grammar',
-  normalizedText: 'deploy api to staging',
-};
+const intent = anIntent();
 
 describe('message contracts', () => {
   it('accept a well-formed intent', () => {

@@ -3,24 +3,11 @@ import { PolicySchema, PricingSchema, SANDBOX_CATALOG } from '../../../common/co
 import { NO_FACTS, type Intent } from '../../../common/messages.ts';
 import { canonicalJson, hashPlan } from './plan-hash.ts';
 import { planOperation, type PlannerContext } from './plan.ts';
+import { anIntent } from '../../../common/fixtures/intent.ts';
 
 const SHA = 'abc1234def5678901234567890abcdef12345678';
 
-const INTENT: Intent = {
-  kind: 'deploy',
-  service: 'payments',
-  serviceSource: 'utterance',
-  environment: 'production',
-  environmentSource: 'utterance',
-  dryRun: false,
-  ref: null,
-  approvalId: null,
-  confidence: 0.95,
-  question: null,
-  notes: [],
-  parser: 'grammar',
-  normalizedText: 'deploy payments to production',
-};
+const INTENT: Intent = anIntent({ service: 'payments', environment: 'production', normalizedText: 'deploy payments to production' });
 
 function context(commitSha = SHA, planId = 'op-1', now = '2025-06-01T10:00:00.000Z'): PlannerContext {
   return { catalog: SANDBOX_CATALOG, policy: PolicySchema.parse({}), pricing: PricingSchema.parse({}), facts: { ...NO_FACTS, commitSha }, planId, now };

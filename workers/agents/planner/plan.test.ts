@@ -3,26 +3,12 @@ import { PolicySchema, PricingSchema, SANDBOX_CATALOG } from '../../../common/co
 import { HeyOpsError } from '../../../common/errors.ts';
 import { NO_FACTS, PlanSchema, type Intent, type IntentKind, type PlanningFacts } from '../../../common/messages.ts';
 import { planOperation, type PlannerContext } from './plan.ts';
+import { anIntent } from '../../../common/fixtures/intent.ts';
 
 const SHA = 'abc1234def5678901234567890abcdef12345678';
 
 function intent(overrides: Partial<Intent> = {}): Intent {
-  return {
-    kind: 'deploy',
-    service: 'api',
-    serviceSource: 'utterance',
-    environment: 'staging',
-    environmentSource: 'utterance',
-    dryRun: false,
-    ref: null,
-    approvalId: null,
-    confidence: 0.95,
-    question: null,
-    notes: [],
-    parser: 'grammar',
-    normalizedText: 'deploy api to staging',
-    ...overrides,
-  };
+  return anIntent(overrides);
 }
 
 function context(facts: Partial<PlanningFacts> = {}, policy: Record<string, unknown> = {}): PlannerContext {

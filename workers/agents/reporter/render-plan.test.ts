@@ -3,26 +3,12 @@ import { PolicySchema, PricingSchema, SANDBOX_CATALOG } from '../../../common/co
 import { NO_FACTS, type Intent, type Plan, type SafetyVerdict } from '../../../common/messages.ts';
 import { planOperation } from '../planner/plan.ts';
 import { renderPlan } from './render-plan.ts';
+import { anIntent } from '../../../common/fixtures/intent.ts';
 
 const SHA = 'abc1234def5678901234567890abcdef12345678';
 
 function plan(overrides: Partial<Intent> = {}): Plan {
-  const intent: Intent = {
-    kind: 'deploy',
-    service: 'payments',
-    serviceSource: 'utterance',
-    environment: 'production',
-    environmentSource: 'utterance',
-    dryRun: true,
-    ref: null,
-    approvalId: null,
-    confidence: 0.95,
-    question: null,
-    notes: [],
-    parser: 'grammar',
-    normalizedText: 'deploy payments to production',
-    ...overrides,
-  };
+  const intent: Intent = anIntent({ service: 'payments', environment: 'production', dryRun: true, normalizedText: 'deploy payments to production', ...overrides });
   return planOperation(intent, {
     catalog: SANDBOX_CATALOG,
     policy: PolicySchema.parse({}),

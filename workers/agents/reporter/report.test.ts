@@ -10,6 +10,7 @@ import {
   type SafetyVerdict,
   type StepResult,
 } from '../../../common/messages.ts';
+import { anIntent } from '../../../common/fixtures/intent.ts';
 import { planOperation } from '../planner/plan.ts';
 import { buildReport, type ReportInput } from './report.ts';
 import { renderPlan } from './render-plan.ts';
@@ -18,22 +19,7 @@ const SHA = 'abc1234def5678901234567890abcdef12345678';
 const START = '2025-06-01T10:00:00.000Z';
 
 function plan(overrides: Partial<Intent> = {}, facts: Partial<PlanningFacts> = {}): Plan {
-  const intent: Intent = {
-    kind: 'deploy',
-    service: 'api',
-    serviceSource: 'utterance',
-    environment: 'staging',
-    environmentSource: 'utterance',
-    dryRun: false,
-    ref: null,
-    approvalId: null,
-    confidence: 0.95,
-    question: null,
-    notes: [],
-    parser: 'grammar',
-    normalizedText: 'deploy api to staging',
-    ...overrides,
-  };
+  const intent: Intent = anIntent(overrides);
   return planOperation(intent, {
     catalog: SANDBOX_CATALOG,
     policy: PolicySchema.parse({}),
