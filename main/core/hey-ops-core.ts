@@ -505,9 +505,13 @@ class Core implements HeyOpsCore {
     }
   }
 
-  /** Waits for an operation another process is running, and returns its report. */
+  /**
+   * Waits for an operation another process is running, and returns its report. If that process
+   * dies, its operation is marked interrupted here and the wait ends with that report.
+   */
   private async awaitFinalReport(operationId: string, meta: CallMeta): Promise<OperationReport> {
     for (;;) {
+      this.store.reclaimDead(this.identity, isAlive);
       const report = await this.operationReport(operationId, meta);
       if (report !== null) return report;
       await new Promise((resolve) => setTimeout(resolve, this.pollMs * 2));
