@@ -21,8 +21,11 @@ export const PolicySchema = z
   .object({
     approvals: z
       .object({
-        /** Environments whose deploys and rollbacks wait for a hand. */
-        requiredFor: z.array(EnvironmentSchema).default(['production']),
+        /** Environments whose deploys and rollbacks wait for a hand; production always does. */
+        requiredFor: z
+          .array(EnvironmentSchema)
+          .refine((environments) => environments.includes('production'), 'must include production: production changes always need an approval by hand')
+          .default(['production']),
         /** How long an approval request stays open. */
         expiresAfterMs: z.number().int().min(10_000).max(24 * HOUR).default(10 * MINUTE),
       })

@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'APPROVAL_PLAN_MISMATCH',
   'APPROVAL_NOT_ALLOWED',
   'OPERATION_NOT_FOUND',
+  /** A ref, commit or revision a lookup asked for does not exist. */
+  'NOT_FOUND',
   'MCP_CONNECT_FAILED',
   'MCP_TOOL_MISSING',
   'MCP_TOOL_FAILED',

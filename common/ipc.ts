@@ -22,7 +22,7 @@ export const RunCommandRequestSchema = z
   .object({
     text: z.string().trim().min(1, 'say or type a command').max(2000),
     dryRun: z.boolean().default(false),
-    /** false: return as soon as the operation is pending approval or queued. */
+    /** false: do not wait for an approval by hand; return the pending report with its id. */
     wait: z.boolean().default(true),
     /** The user has already answered yes to the read-back of this command. */
     confirmed: z.boolean().default(false),

@@ -28,6 +28,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ home: dir, env: {} })).toThrow(/hey-ops\.yaml:3: policy\.rateLimits\.deploysPerHour: Invalid input: expected number/);
   });
 
+  it('refuses a policy that would let production changes run without a hand', () => {
+    expect(() => parseConfigYaml('policy:\n  approvals:\n    requiredFor: []\n', 'hey-ops.yaml')).toThrow(
+      /hey-ops\.yaml:3: policy\.approvals\.requiredFor: must include production/,
+    );
+  });
+
   it('refuses unknown keys instead of ignoring a typo', () => {
     expect(() => parseConfigYaml('policy:\n  maxInFlite: 10\n', 'hey-ops.yaml')).toThrow(/hey-ops\.yaml:2: policy: Unrecognized key: "maxInFlite"/);
   });

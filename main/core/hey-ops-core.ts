@@ -373,11 +373,10 @@ class Core implements HeyOpsCore {
     if (entry === undefined || service === null || environment === null) return facts;
     const where = catalog.environments[environment];
     const signal = AbortSignal.timeout(60_000);
-    const fail = (error: ErrorData): never => {
-      // A server we cannot reach is the operation's failure; a ref or revision that does not
-      // exist is a question the planner asks.
-      if (['MCP_CONNECT_FAILED', 'MCP_TOOL_MISSING', 'STEP_TIMEOUT', 'CANCELLED', 'INTERNAL'].includes(error.code)) throw HeyOpsError.fromData(error);
-      return undefined as never;
+    const fail = (error: ErrorData): void => {
+      // A ref or revision that does not exist (NOT_FOUND) is a question the planner asks;
+      // anything else (a dead server, a 401, a malformed answer) is the operation's failure.
+      if (error.code !== 'NOT_FOUND') throw HeyOpsError.fromData(error);
     };
     if (intent.kind === 'deploy') {
       const [owner, repo] = entry.repo.split('/') as [string, string];
@@ -664,13 +663,17 @@ class Core implements HeyOpsCore {
       );
       const outputs: Record<string, Record<string, unknown>> = {};
       for (const task of tasks) {
+        // Read the shared state now, not at the watcher's next tick: a kill switch engaged in
+        // another process a moment ago must stop this step from starting.
+        this.checkForStop(operationId, controller, mutating);
         if (controller.signal.aborted) break;
-        const mutating = isMutatingAction(task.step.params.action);
-        this.store.appendJournal(operationId, task.step.id, 'intent', { action: task.step.params.action, mutating, executor: task.executor });
+        const stepMutates = isMutatingAction(task.step.params.action);
+        this.store.appendJournal(operationId, task.step.id, 'intent', { action: task.step.params.action, mutating: stepMutates, executor: task.executor });
         this.store.appendJournal(operationId, task.step.id, 'start', {});
         meta.logger.info({ step: task.step.id, action: task.step.params.action, executor: task.executor }, 'step started');
         const result = await this.runStepWithTimeout({ ...task, previousOutputs: outputs }, controller.signal, plan, meta);
-        const priced = { ...result, output: { ...result.output, costUsd: this.stepCost(task.step.params.action, result) } };
+        const cost = this.stepCost(task.step.params.action, result);
+        const priced = cost > 0 ? { ...result, output: { ...result.output, costUsd: cost } } : result;
         steps.push(priced);
         outputs[task.step.id] = priced.output;
         this.store.appendJournal(operationId, task.step.id, 'result', { status: priced.status, durationMs: priced.durationMs, result: priced });
@@ -709,17 +712,20 @@ class Core implements HeyOpsCore {
     }
   }
 
-  /** Watches the shared state for the kill switch (changes only) or a cancel, from any process. */
+  /** Aborts the operation if the kill switch (changes only) or a cancel is in the shared state. */
+  private checkForStop(operationId: string, controller: AbortController, mutating: boolean): void {
+    if (controller.signal.aborted) return;
+    const kill = this.store.killSwitch();
+    if (mutating && kill.engaged) {
+      controller.abort(new HeyOpsError('KILL_SWITCH_ENGAGED', `Stopped by the kill switch${kill.by ? ` (engaged by ${kill.by})` : ''}.`));
+      return;
+    }
+    if (this.store.cancelRequested(operationId)) controller.abort(new HeyOpsError('CANCELLED', 'Cancelled on request.'));
+  }
+
+  /** Watches the shared state while a step runs, so a stop from any process reaches it. */
   private watchForStop(operationId: string, controller: AbortController, mutating: boolean): () => void {
-    const timer = setInterval(() => {
-      if (controller.signal.aborted) return;
-      const kill = this.store.killSwitch();
-      if (mutating && kill.engaged) {
-        controller.abort(new HeyOpsError('KILL_SWITCH_ENGAGED', `Stopped by the kill switch${kill.by ? ` (engaged by ${kill.by})` : ''}.`));
-        return;
-      }
-      if (this.store.cancelRequested(operationId)) controller.abort(new HeyOpsError('CANCELLED', 'Cancelled on request.'));
-    }, this.pollMs);
+    const timer = setInterval(() => this.checkForStop(operationId, controller, mutating), this.pollMs);
     return () => clearInterval(timer);
   }
 

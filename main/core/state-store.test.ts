@@ -129,6 +129,18 @@ describe('StateStore', () => {
     expect(second.tryAcquireSlot('a', me, 3, alive)).toMatchObject({ ok: false, reason: 'not_runnable' });
   });
 
+  it('gives the budget back when a queued operation is cancelled before it starts', () => {
+    const store = openStore();
+    newOp(store, 'a');
+    store.admit('a', plan, verdict(store, 'allow'), null);
+    expect(store.snapshot(HOUR).deployAcceptedAt).toHaveLength(1);
+    store.requestCancel('a');
+    expect(store.getOperation('a')?.status).toBe('cancelled');
+    expect(store.cancelRequested('a')).toBe(true);
+    expect(store.snapshot(HOUR).deployAcceptedAt).toHaveLength(0);
+    expect(store.tryAcquireSlot('a', me, 3, alive)).toMatchObject({ ok: false, reason: 'not_runnable' });
+  });
+
   it('refunds budget on request and finds the last successful deployment', () => {
     const store = openStore();
     newOp(store, 'a');

@@ -408,18 +408,18 @@ export class StateStore {
     this.transaction(() => {
       const now = this.nowIso();
       this.db.prepare('UPDATE operations SET cancel_requested_at = ?, updated_at = ? WHERE id = ?').run(now, now, operationId);
-      this.db.prepare(`UPDATE operations SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'approved')`).run(now, operationId);
+      const cancelled = this.db.prepare(`UPDATE operations SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'approved')`).run(now, operationId);
+      if (Number(cancelled.changes) > 0) {
+        // It never started: nothing was changed, so its budget comes back.
+        const deleted = this.db.prepare('DELETE FROM budget_events WHERE operation_id = ?').run(operationId);
+        if (Number(deleted.changes) > 0) this.bumpRevision();
+      }
     });
   }
 
   cancelRequested(operationId: string): boolean {
     const row = this.db.prepare('SELECT cancel_requested_at FROM operations WHERE id = ?').get(operationId) as Row | undefined;
     return row !== undefined && row.cancel_requested_at !== null;
-  }
-
-  /** Sets a non-final status (e.g. approved → queued) without touching anything else. */
-  setStatus(operationId: string, status: OperationStatus): void {
-    this.db.prepare('UPDATE operations SET status = ?, updated_at = ? WHERE id = ?').run(status, this.nowIso(), operationId);
   }
 
   getOperation(operationId: string): OperationRecord | null {

@@ -109,7 +109,10 @@ describe('GitHub executor on the sandbox', () => {
   });
 
   it('refuses a ref that does not exist as a step failure, not a crash', async () => {
-    await expect(resolveCommit(context('github'), 'acme', 'api', 'no-such-branch')).rejects.toThrow(/could not find no-such-branch in acme\/api/);
+    await expect(resolveCommit(context('github'), 'acme', 'api', 'no-such-branch')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/could not find no-such-branch in acme\/api/),
+    });
   });
 });
 

@@ -171,9 +171,14 @@ async function workflowStatus(params: Params<'workflow_status'>, ctx: StepContex
 /** Read-only lookup before planning: which commit does the ref point at now? */
 export async function resolveCommit(ctx: StepContext, owner: string, repo: string, ref: string): Promise<{ sha: string; message: string | null }> {
   const output = await ctx.tools.callTool('list_commits', { owner, repo, sha: ref, perPage: 1 });
-  if (output.isError) throw new HeyOpsError('STEP_FAILED', `could not find ${ref} in ${owner}/${repo}: ${output.text.trim().split('\n')[0]}`);
+  if (output.isError) {
+    const line = output.text.trim().split('\n')[0] ?? '';
+    // Only a missing ref is "not found"; a 401 or a rate limit must not read as a typo.
+    const missing = /\b(404|422)\b|not found|no commit found/i.test(line) && !/\b(401|403)\b/.test(line);
+    throw new HeyOpsError(missing ? 'NOT_FOUND' : 'MCP_TOOL_FAILED', `could not find ${ref} in ${owner}/${repo}: ${line}`);
+  }
   const commits = parseJsonResult('list_commits', output, CommitListSchema);
   const head = commits[0];
-  if (!head) throw new HeyOpsError('STEP_FAILED', `${owner}/${repo} has no commits on ${ref}`);
+  if (!head) throw new HeyOpsError('NOT_FOUND', `${owner}/${repo} has no commits on ${ref}`);
   return { sha: head.sha, message: head.commit?.message.split('\n')[0] ?? null };
 }

@@ -62,6 +62,11 @@ describe('checkSafety', () => {
     expect(verdict.countsAgainstBudget).toBe('deploy');
   });
 
+  it('requires a hand for production even under a policy object that leaves production out', () => {
+    const lax = { ...policy, approvals: { ...policy.approvals, requiredFor: [] } };
+    expect(checkSafety(input(deployPlan('production', { requiresApproval: false }), { policy: lax })).decision).toBe('require_approval');
+  });
+
   it('requires approval from the policy even if a plan forgot to ask for it', () => {
     const plan = deployPlan('production', { requiresApproval: false });
     expect(checkSafety(input(plan)).decision).toBe('require_approval');

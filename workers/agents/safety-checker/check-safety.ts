@@ -81,7 +81,12 @@ export function checkSafety(input: SafetyCheckInput): SafetyVerdict {
     return verdict('allow');
   }
 
-  const needsApproval = plan.requiresApproval || (plan.target.environment !== null && policy.approvals.requiredFor.includes(plan.target.environment));
+  // Production always waits for a hand, whatever a policy file says; the policy can only add
+  // environments to the list.
+  const needsApproval =
+    plan.requiresApproval ||
+    plan.target.environment === 'production' ||
+    (plan.target.environment !== null && policy.approvals.requiredFor.includes(plan.target.environment));
   const chosen = budgetKind === 'rollback' ? rollbackBudget : deployBudget;
 
   if (plan.dryRun) {
