@@ -141,7 +141,8 @@ const CloudRunParams = { project: z.string().min(1), region: z.string().min(1), 
  */
 export const StepActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('validate_code'), ...GithubRepoParams, sha: z.string().min(7), ref: z.string() }).strict(),
-  z.object({ action: z.literal('run_tests'), ...GithubRepoParams, workflow: z.string().min(1), ref: z.string().min(1) }).strict(),
+  // `sha` is the commit the plan (and its approval) names: the run must test exactly that one.
+  z.object({ action: z.literal('run_tests'), ...GithubRepoParams, workflow: z.string().min(1), ref: z.string().min(1), sha: z.string().min(7) }).strict(),
   z
     .object({
       action: z.literal('build_artifact'),

@@ -89,7 +89,7 @@ describe('GitHub executor on the sandbox', () => {
     const validate = await executeGithubStep(task({ action: 'validate_code', owner: 'acme', repo: 'api', sha: commit.sha, ref: 'main' }, 'github'), context('github'));
     expect(validate.status, validate.error?.message).toBe('succeeded');
     expect(validate.toolCalls.map((call) => call.tool)).toEqual(['get_commit', 'actions_list']);
-    const tests = await executeGithubStep(task({ action: 'run_tests', owner: 'acme', repo: 'api', workflow: 'tests.yml', ref: 'main' }, 'github'), context('github'));
+    const tests = await executeGithubStep(task({ action: 'run_tests', owner: 'acme', repo: 'api', workflow: 'tests.yml', ref: 'main', sha: commit.sha }, 'github'), context('github'));
     expect(tests.status, tests.error?.message).toBe('succeeded');
     expect(tests.output).toMatchObject({ workflow: 'tests.yml', conclusion: 'success', sha: commit.sha });
     expect(Number(tests.output.billableMs)).toBeGreaterThan(0);
@@ -99,13 +99,24 @@ describe('GitHub executor on the sandbox', () => {
   it('fails the test step with the workflow conclusion and a line from the failed job', async () => {
     writeSandboxFaults(stateDir, { workflowConclusion: { 'acme/web:tests.yml': 'failure' } });
     try {
-      const tests = await executeGithubStep(task({ action: 'run_tests', owner: 'acme', repo: 'web', workflow: 'tests.yml', ref: 'main' }, 'github'), context('github'));
+      const { sha } = await resolveCommit(context('github'), 'acme', 'web', 'main');
+      const tests = await executeGithubStep(task({ action: 'run_tests', owner: 'acme', repo: 'web', workflow: 'tests.yml', ref: 'main', sha }, 'github'), context('github'));
       expect(tests.status).toBe('failed');
       expect(tests.error?.message).toMatch(/^tests\.yml run \d+ concluded failure/);
       expect(tests.toolCalls.map((call) => call.tool)).toContain('get_job_logs');
     } finally {
       writeSandboxFaults(stateDir, {});
     }
+  });
+
+  it('refuses to test a commit other than the planned one, and cancels that run', async () => {
+    // The plan names an older commit of main, as if main had moved after approval.
+    const older = await context('github').tools.callTool('list_commits', { owner: 'acme', repo: 'checkout', sha: 'main', perPage: 2 });
+    const planned = (JSON.parse(older.text) as Array<{ sha: string }>)[1]?.sha ?? '';
+    const tests = await executeGithubStep(task({ action: 'run_tests', owner: 'acme', repo: 'checkout', workflow: 'tests.yml', ref: 'main', sha: planned }, 'github'), context('github'));
+    expect(tests.status).toBe('failed');
+    expect(tests.error?.message).toMatch(new RegExp(`^main moved since the plan was made: the plan names ${planned.slice(0, 7)}, the tests\\.yml run got [0-9a-f]{7}`));
+    expect(tests.toolCalls.some((call) => call.tool === 'actions_run_trigger' && call.args.method === 'cancel_workflow_run')).toBe(true);
   });
 
   it('refuses a ref that does not exist as a step failure, not a crash', async () => {

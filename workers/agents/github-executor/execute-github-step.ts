@@ -25,9 +25,11 @@ export async function executeGithubStep(task: ExecutionTask, ctx: StepContext): 
       case 'validate_code':
         return validateCode(params, task, ctx);
       case 'run_tests':
-        return runWorkflowToCompletion(params.owner, params.repo, params.workflow, params.ref, {}, task, ctx);
+        // A dispatch can only name a branch; the run must have found it at the planned commit.
+        return runWorkflowToCompletion(params.owner, params.repo, params.workflow, params.ref, {}, { requireHeadSha: params.sha }, task, ctx);
       case 'build_artifact': {
-        const output = await runWorkflowToCompletion(params.owner, params.repo, params.workflow, params.ref, { image: params.imageUrl, sha: params.sha }, task, ctx);
+        // The build checks out the planned sha given as an input, wherever the branch has moved.
+        const output = await runWorkflowToCompletion(params.owner, params.repo, params.workflow, params.ref, { image: params.imageUrl, sha: params.sha }, { requireHeadSha: null }, task, ctx);
         return { ...output, imageUrl: params.imageUrl };
       }
       case 'workflow_status':
@@ -96,6 +98,7 @@ async function runWorkflowToCompletion(
   workflow: string,
   ref: string,
   inputs: Record<string, string>,
+  binding: { requireHeadSha: string | null },
   task: ExecutionTask,
   ctx: StepContext,
 ): Promise<Record<string, unknown>> {
@@ -112,6 +115,15 @@ async function runWorkflowToCompletion(
     if (run === undefined && ctx.now().getTime() > deadline) throw new HeyOpsError('STEP_TIMEOUT', `the ${workflow} run on ${ref} never appeared after dispatch`);
   }
   ctx.log('workflow run found', { workflow, runId: run.id });
+  if (binding.requireHeadSha !== null && !run.head_sha.startsWith(binding.requireHeadSha)) {
+    // The branch moved after planning: these results would be for code nobody approved.
+    await ctx.tools.callTool('actions_run_trigger', { method: 'cancel_workflow_run', owner, repo, run_id: run.id });
+    throw new HeyOpsError(
+      'STEP_FAILED',
+      `${ref} moved since the plan was made: the plan names ${shortSha(binding.requireHeadSha)}, the ${workflow} run got ${shortSha(run.head_sha)}. Run the command again to plan the new commit.`,
+      { output: { runId: run.id, plannedSha: binding.requireHeadSha, runSha: run.head_sha } },
+    );
+  }
 
   while (run.status !== 'completed') {
     if (ctx.now().getTime() > deadline) throw new HeyOpsError('STEP_TIMEOUT', `${workflow} run ${run.id} did not finish in time`, { output: { runId: run.id } });

@@ -62,7 +62,7 @@ describe('planOperation: deploy', () => {
   it('binds the full commit sha and the image built from it into the step parameters', () => {
     const plan = planOperation(intent({ service: 'payments', environment: 'production' }), context());
     expect(plan.steps[0]?.params).toEqual({ action: 'validate_code', owner: 'acme', repo: 'payments', sha: SHA, ref: 'main' });
-    expect(plan.steps[1]?.params).toEqual({ action: 'run_tests', owner: 'acme', repo: 'payments', workflow: 'tests.yml', ref: 'main' });
+    expect(plan.steps[1]?.params).toEqual({ action: 'run_tests', owner: 'acme', repo: 'payments', workflow: 'tests.yml', ref: 'main', sha: SHA });
     expect(plan.steps[2]?.params).toEqual({
       action: 'build_artifact',
       owner: 'acme',

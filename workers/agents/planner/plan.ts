@@ -168,7 +168,7 @@ function planDeploy(intent: Intent, ctx: PlannerContext): PlanDraft {
       detail: `workflow ${entry.testsWorkflow} on ${ref}`,
       requiresApproval: false,
       estimatedDurationMs: STEP_ESTIMATES_MS.run_tests,
-      params: { action: 'run_tests', owner, repo, workflow: entry.testsWorkflow, ref },
+      params: { action: 'run_tests', owner, repo, workflow: entry.testsWorkflow, ref, sha },
     },
     {
       title: 'Build artifact',

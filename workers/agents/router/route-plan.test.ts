@@ -20,7 +20,7 @@ describe('routePlan', () => {
       risk: 'MEDIUM' as const,
       requiresApproval: false,
       steps: [
-        { id: 'step-1', index: 1, title: 'Run tests', detail: '', mutating: true, requiresApproval: false, estimatedDurationMs: 1, estimatedCostUsd: 0, params: { action: 'run_tests' as const, owner: 'acme', repo: 'api', workflow: 'tests.yml', ref: 'main' } },
+        { id: 'step-1', index: 1, title: 'Run tests', detail: '', mutating: true, requiresApproval: false, estimatedDurationMs: 1, estimatedCostUsd: 0, params: { action: 'run_tests' as const, owner: 'acme', repo: 'api', workflow: 'tests.yml', ref: 'main', sha: 'abc1234' } },
         { id: 'step-2', index: 2, title: 'Deploy', detail: '', mutating: true, requiresApproval: false, estimatedDurationMs: 1, estimatedCostUsd: 0, params: { action: 'deploy' as const, project: 'p', region: 'r', service: 'api', imageUrl: 'i', strategy: 'direct' as const, canaryPercent: 10, canaryWindowMs: 0, maxCanaryErrors: 0 } },
         { id: 'step-3', index: 3, title: 'Notify', detail: '', mutating: false, requiresApproval: false, estimatedDurationMs: 1, estimatedCostUsd: 0, params: { action: 'notify' as const, channel: 'desktop' as const, audience: 'team' } },
       ],
