@@ -183,6 +183,26 @@ describe('GCP executor on the sandbox', () => {
     expect(after.servingRevision).toBe(before.servingRevision);
   });
 
+  it('puts all traffic back when a canary fails after the shift for another reason (real gcloud-mcp cannot read logs)', async () => {
+    const imageUrl = await buildImage('checkout', prod.project);
+    const before = await resolveRevisions(context('gcp'), { ...prod, service: 'checkout' });
+    writeSandboxFaults(stateDir, { gcloudSplitsArgsWithSpaces: true });
+    try {
+      const deploy = await executeGcpStep(
+        task({ action: 'deploy', project: prod.project, region: prod.region, service: 'checkout', imageUrl, strategy: 'canary', canaryPercent: 10, canaryWindowMs: 60_000, maxCanaryErrors: 5 }, 'gcp'),
+        context('gcp'),
+      );
+      expect(deploy.status).toBe('failed');
+      expect(deploy.error?.message).toMatch(new RegExp(`^canary failed \\(.*\\); all traffic is back on ${String(before.servingRevision)}$`));
+      // A status read still answers, without the error count it could not get.
+      const status = await executeGcpStep(task({ action: 'service_status', ...prod, service: 'checkout' }, 'gcp'), context('gcp'));
+      expect(status.status, status.error?.message).toBe('succeeded');
+      expect(status.output).toMatchObject({ recentErrors: null, servingRevision: before.servingRevision, traffic: { [String(before.servingRevision)]: 100 } });
+    } finally {
+      writeSandboxFaults(stateDir, {});
+    }
+  });
+
   it('rolls back to the previous revision and verifies it serves 100%', async () => {
     const where = { ...staging, service: 'api' };
     const before = await resolveRevisions(context('gcp'), where);

@@ -136,29 +136,51 @@ async function deployCanary(params: Params<'deploy'>, task: ExecutionTask, ctx: 
   const canaryName = canary.metadata.name;
 
   const partial = { [canaryName]: params.canaryPercent, [previous]: 100 - params.canaryPercent };
+  const base = { previousRevision: previous, canaryRevision: canaryName, image: params.imageUrl };
   await setTraffic(ctx, params, partial);
-  await verifyTraffic(ctx, params, partial);
-  ctx.log('canary serving', { canary: canaryName, percent: params.canaryPercent });
+  try {
+    await verifyTraffic(ctx, params, partial);
+    ctx.log('canary serving', { canary: canaryName, percent: params.canaryPercent });
 
-  const watchMs = Math.round(params.canaryWindowMs * task.timeScale);
-  await ctx.sleep(watchMs);
-  const freshnessMinutes = Math.max(1, Math.ceil(params.canaryWindowMs / 60_000));
-  const errors = await readErrorEntries(ctx, params, { revision: canaryName, freshness: `${freshnessMinutes}m`, limit: Math.max(50, params.maxCanaryErrors + 1) });
-  const base = { previousRevision: previous, canaryRevision: canaryName, canaryErrors: errors.length, image: params.imageUrl };
-
-  if (errors.length > params.maxCanaryErrors) {
-    await setTraffic(ctx, params, { [previous]: 100 });
-    await verifyTraffic(ctx, params, { [previous]: 100 });
-    throw new HeyOpsError(
-      'STEP_FAILED',
-      `canary ${canaryName} logged ${errors.length} errors in ${formatDuration(params.canaryWindowMs)} (limit ${params.maxCanaryErrors}); rolled back to ${previous}`,
-      { output: { ...base, rolledBack: true, revision: previous } },
-    );
+    const watchMs = Math.round(params.canaryWindowMs * task.timeScale);
+    await ctx.sleep(watchMs);
+    const freshnessMinutes = Math.max(1, Math.ceil(params.canaryWindowMs / 60_000));
+    const errors = await readErrorEntries(ctx, params, { revision: canaryName, freshness: `${freshnessMinutes}m`, limit: Math.max(50, params.maxCanaryErrors + 1) });
+    if (errors.length > params.maxCanaryErrors) {
+      await setTraffic(ctx, params, { [previous]: 100 });
+      await verifyTraffic(ctx, params, { [previous]: 100 });
+      throw new HeyOpsError(
+        'STEP_FAILED',
+        `canary ${canaryName} logged ${errors.length} errors in ${formatDuration(params.canaryWindowMs)} (limit ${params.maxCanaryErrors}); rolled back to ${previous}`,
+        { output: { ...base, canaryErrors: errors.length, rolledBack: true, revision: previous } },
+      );
+    }
+    // Promote by following the latest revision again, so later deploys are not left pinned.
+    await runGcloud(ctx, ['run', 'services', 'update-traffic', params.service, '--to-latest', ...location(params)]);
+    const after = await verifyTraffic(ctx, params, { [canaryName]: 100 });
+    return { ...base, canaryErrors: errors.length, rolledBack: false, revision: canaryName, url: after.status.url ?? null, traffic: Object.fromEntries(trafficByRevision(after)) };
+  } catch (error) {
+    if (error instanceof HeyOpsError && error.data?.output !== undefined) throw error; // already rolled back
+    const reason = error instanceof HeyOpsError ? error : new HeyOpsError('STEP_FAILED', error instanceof Error ? error.message : String(error));
+    const split = `${canaryName} ${params.canaryPercent}% / ${previous} ${100 - params.canaryPercent}%`;
+    if (ctx.signal.aborted) {
+      // Stopped from outside: no further call may be made, so say exactly what was left.
+      throw new HeyOpsError(reason.code, `${reason.message} Traffic was left split ${split}; check it before deploying again.`, {
+        output: { ...base, rolledBack: false, trafficLeft: partial },
+      });
+    }
+    // Any other failure after the shift: put all traffic back on the revision that served before.
+    try {
+      await setTraffic(ctx, params, { [previous]: 100 });
+      await verifyTraffic(ctx, params, { [previous]: 100 });
+    } catch (restoreError) {
+      const why = restoreError instanceof Error ? restoreError.message : String(restoreError);
+      throw new HeyOpsError('STEP_FAILED', `canary failed (${reason.message}) and traffic could NOT be restored (${why}): it is split ${split}. Restore it by hand.`, {
+        output: { ...base, rolledBack: false, trafficLeft: partial },
+      });
+    }
+    throw new HeyOpsError('STEP_FAILED', `canary failed (${reason.message}); all traffic is back on ${previous}`, { output: { ...base, rolledBack: true, revision: previous } });
   }
-  // Promote by following the latest revision again, so later deploys are not left pinned.
-  await runGcloud(ctx, ['run', 'services', 'update-traffic', params.service, '--to-latest', ...location(params)]);
-  const after = await verifyTraffic(ctx, params, { [canaryName]: 100 });
-  return { ...base, rolledBack: false, revision: canaryName, url: after.status.url ?? null, traffic: Object.fromEntries(trafficByRevision(after)) };
 }
 
 async function rollback(params: Params<'rollback'>, ctx: StepContext): Promise<Record<string, unknown>> {
@@ -196,7 +218,15 @@ function entryText(entry: LogEntry): string {
 
 async function serviceStatus(params: Params<'service_status'>, ctx: StepContext): Promise<Record<string, unknown>> {
   const service = await describeService(ctx, params);
-  const errors = await readErrorEntries(ctx, params, { freshness: '1h', limit: 100 });
+  // The error count is a nicety: if the logs cannot be read, the status is still the status.
+  let recentErrors: number | null = null;
+  let errorsUnavailable: string | null = null;
+  try {
+    recentErrors = (await readErrorEntries(ctx, params, { freshness: '1h', limit: 100 })).length;
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    errorsUnavailable = error instanceof Error ? error.message : String(error);
+  }
   return {
     service: params.service,
     project: params.project,
@@ -206,7 +236,8 @@ async function serviceStatus(params: Params<'service_status'>, ctx: StepContext)
     latestRevision: service.status.latestReadyRevisionName ?? null,
     servingRevision: servingRevision(service),
     traffic: Object.fromEntries(trafficByRevision(service)),
-    recentErrors: errors.length,
+    recentErrors,
+    errorsUnavailable,
   };
 }
 

@@ -64,7 +64,7 @@ const ServiceStatusOutputSchema = z.object({
   latestRevision: z.string().nullable().optional(),
   servingRevision: z.string().nullable().optional(),
   traffic: z.record(z.string(), z.number()).optional(),
-  recentErrors: z.number().optional(),
+  recentErrors: z.number().nullish(),
 });
 const WorkflowRunOutputSchema = z.object({
   id: z.number().optional(),
@@ -344,7 +344,7 @@ class OperationView {
         output.servingRevision ? `serving ${output.servingRevision}` : 'serving nothing',
         output.traffic && Object.keys(output.traffic).length > 0 ? `traffic ${trafficText(output.traffic)}` : null,
         output.latestRevision ? `latest ${output.latestRevision}` : null,
-        output.recentErrors === undefined ? null : `${plural(output.recentErrors, 'error')} in the last hour`,
+        output.recentErrors === undefined ? null : output.recentErrors === null ? 'error count unavailable (logs could not be read)' : `${plural(output.recentErrors, 'error')} in the last hour`,
         output.url ?? null,
       ];
       lines.push(`  ${placeOf(step)}: ${parts.filter((part) => part !== null).join(' · ')}`);
