@@ -421,7 +421,8 @@ export const ErrorDataSchema = z
   .strict();
 export type ErrorData = z.infer<typeof ErrorDataSchema>;
 
-export const StepStatusSchema = z.enum(['succeeded', 'failed', 'cancelled', 'skipped', 'would_run']);
+/** `unknown`: the step started but its process stopped before it reported — it may have taken effect. */
+export const StepStatusSchema = z.enum(['succeeded', 'failed', 'cancelled', 'skipped', 'would_run', 'unknown']);
 export type StepStatus = z.infer<typeof StepStatusSchema>;
 
 export const StepResultSchema = z

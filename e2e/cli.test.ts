@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { StateStore } from '../main/core/state-store.ts';
 import type { CoreStatus } from '../common/ipc.ts';
 import type { OperationReport } from '../common/messages.ts';
 
@@ -170,6 +172,40 @@ describe('hey-ops command line', () => {
     expect((await heyOps(home, ['kill', '--release'])).code).toBe(0);
     const after = json<OperationReport>(await heyOps(home, ['run', 'deploy api to dev', '--json']));
     expect(after.status).toBe('succeeded');
+  });
+
+  it('after a kill -9 mid-step, the next start reports the operation interrupted and the step as outcome unknown', async () => {
+    const home = newHome();
+    // Slow simulated time: the test workflow runs for 15 s, so the crash lands inside step 2.
+    const victim = spawn(process.execPath, [BIN, 'run', 'deploy api to dev'], { env: { ...process.env, HEY_OPS_HOME: home, HEY_OPS_TIME_SCALE: '0.05' }, stdio: 'ignore' });
+    const store = new StateStore(join(home, 'state.db'));
+    try {
+      for (let i = 0; i < 300 && !store.journal().some((entry) => entry.stepId === 'step-2' && entry.event === 'start'); i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(store.journal().some((entry) => entry.stepId === 'step-2' && entry.event === 'start')).toBe(true);
+      victim.kill('SIGKILL');
+      await new Promise((resolve) => victim.once('exit', resolve));
+    } finally {
+      store.close();
+    }
+    const history = json<Array<{ status: string; headline: string | null; operationId: string }>>(await heyOps(home, ['history', '--json']));
+    expect(history[0]?.status).toBe('interrupted');
+    const report = json<Array<{ headline: string | null }>>(await heyOps(home, ['history', '--json']))[0];
+    expect(report?.headline).toMatch(/^Deployment of api to dev was interrupted when Hey Ops stopped during step 2 \(Run test suite\)/);
+    const reader = new StateStore(join(home, 'state.db'));
+    try {
+      const text = reader.getOperation(history[0]?.operationId ?? '')?.report?.text ?? '';
+      expect(text).toMatch(/Step 1: Validate code: succeeded/);
+      expect(text).toMatch(/Step 2: Run test suite: STARTED, OUTCOME UNKNOWN/);
+      expect(text).toMatch(/Step 4: Deploy: not run/);
+    } finally {
+      reader.close();
+    }
+    // Nothing re-ran it: the budget shows the one accepted deploy, and nothing is running.
+    const status = json<CoreStatus>(await heyOps(home, ['status', '--json']));
+    expect(status.inFlight).toBe(0);
+    expect(status.deployBudget.used).toBe(1);
   });
 
   it('says what is wrong and exits non-zero on bad input', async () => {

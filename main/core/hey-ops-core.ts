@@ -32,6 +32,7 @@ import {
 import {
   KillSwitchEventSchema,
   NO_FACTS,
+  StepResultSchema,
   UtteranceSchema,
   isFinalStatus,
   isMutatingAction,
@@ -188,7 +189,11 @@ class Core implements HeyOpsCore {
     this.llmApiKey = options.llmApiKey ?? (config.llm ? (process.env[config.llm.apiKeyEnv] ?? null) : null);
 
     const interrupted = this.store.reclaimDead(this.identity, isAlive);
-    if (interrupted.length > 0) this.logger.warn({ operations: interrupted }, 'operations interrupted by an earlier crash were marked interrupted; none is re-run');
+    if (interrupted.length > 0) {
+      this.logger.warn({ operations: interrupted }, 'operations interrupted by an earlier crash were marked interrupted; none is re-run');
+      // Their reports say which steps ran and which may have (journal), so a person can check.
+      for (const operationId of interrupted) void this.track(this.operationReport(operationId)).catch(() => {});
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -531,12 +536,37 @@ class Core implements HeyOpsCore {
     return report;
   }
 
-  /** What the journal says each step did, for operations that ended without a report. */
+  /**
+   * What the journal says each step did, for operations that ended without a report (a crash).
+   * A step with a start but no result may have taken effect: it is reported as `unknown`,
+   * never as "not run", so nobody re-runs a change on the strength of the report.
+   */
   private stepsFromJournal(operationId: string): StepResult[] {
-    return this.store
-      .journal(operationId)
-      .filter((entry) => entry.event === 'result' && entry.data.result !== undefined)
-      .map((entry) => entry.data.result as StepResult);
+    const entries = this.store.journal(operationId);
+    const results = new Map(entries.filter((entry) => entry.event === 'result').map((entry) => [entry.stepId, StepResultSchema.parse(entry.data.result)]));
+    const steps: StepResult[] = [];
+    for (const entry of entries) {
+      if (entry.event !== 'start' || entry.stepId === null) continue;
+      const result = results.get(entry.stepId);
+      if (result !== undefined) {
+        steps.push(result);
+        continue;
+      }
+      const title = this.store.getOperation(operationId)?.plan?.steps.find((step) => step.id === entry.stepId)?.title ?? entry.stepId;
+      steps.push({
+        operationId,
+        stepId: entry.stepId,
+        title,
+        status: 'unknown',
+        startedAt: entry.at,
+        finishedAt: null,
+        durationMs: 0,
+        toolCalls: [],
+        output: {},
+        error: { code: 'INTERNAL', message: 'the process running this step stopped before it reported; whether it took effect is unknown' },
+      });
+    }
+    return steps;
   }
 
   private requireOperation(operationId: string): OperationRecord {

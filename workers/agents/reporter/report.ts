@@ -327,6 +327,8 @@ class OperationView {
           return `${label}: skipped`;
         case 'would_run':
           return `${label}: would run`;
+        case 'unknown':
+          return `${label}: STARTED, OUTCOME UNKNOWN — it may have taken effect; check before running it again`;
       }
     });
   }
