@@ -79,6 +79,8 @@ describe('HeyOpsCore', () => {
     expect(deploy?.status).toBe('cancelled');
     expect(deploy?.toolCalls.find((call) => call.tool === 'deploy_container_image')?.outcome).toBe('cancelled');
     expect(report.steps.some((step) => step.stepId === 'step-5')).toBe(false);
+    // Changes had started, so the deploy keeps its place in the budget.
+    expect((await heyOps.getStatus()).deployBudget.used).toBe(1);
     const refused = await heyOps.runCommand({ text: 'deploy web to dev' }, actor);
     expect(refused.status).toBe('refused');
     const read = await heyOps.runCommand({ text: 'status of web in staging' }, actor);

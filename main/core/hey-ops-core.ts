@@ -768,9 +768,18 @@ class Core implements HeyOpsCore {
   }
 
   private async finishExecution(record: OperationRecord, status: OperationStatus, steps: StepResult[], error: ErrorData | null, meta: CallMeta): Promise<OperationReport> {
-    const report = await this.agents.report(this.reportInput(record, status, steps, error, null, meta), meta);
-    // Budget comes back only when nothing that changes the world started.
-    const mutated = steps.some((step) => step.toolCalls.length > 0 && record.plan?.steps.find((planned) => planned.id === step.stepId)?.mutating === true);
+    let report: OperationReport;
+    try {
+      report = await this.agents.report(this.reportInput(record, status, steps, error, null, meta), meta);
+    } catch (reportError) {
+      // The operation has ended whatever the Reporter says: its slot must be freed.
+      meta.logger.error({ error: toErrorData(reportError) }, 'the reporter failed; writing a plain report');
+      report = plainReport(record, status, steps, error, this.now());
+    }
+    // Budget comes back only when no step that changes the world started — by the journal,
+    // which is written before a step starts, not by what the step managed to report.
+    const started = new Set(this.store.journal(record.operationId).filter((entry) => entry.event === 'start').map((entry) => entry.stepId));
+    const mutated = record.plan?.steps.some((step) => step.mutating && started.has(step.id)) ?? false;
     this.store.finishOperation(record.operationId, report, { refundBudget: !mutated });
     this.bus.publish(EVENTS.report, report, { correlationId: meta.correlationId, priority: PRIORITY.read });
     meta.logger.info({ status: report.status, headline: report.headline, durationMs: report.durationMs }, 'operation reported');
@@ -881,6 +890,31 @@ class Core implements HeyOpsCore {
     this.store.close();
     this.logger.flush();
   }
+}
+
+/** A report written without the Reporter, for when it cannot answer: plain but true. */
+function plainReport(record: OperationRecord, status: OperationStatus, steps: StepResult[], error: ErrorData | null, now: Date): OperationReport {
+  const target = [record.target.service, record.target.environment].filter(Boolean).join(' → ');
+  const headline = `${record.kind} ${target}: ${status}${error ? ` (${error.message})` : ''}.`;
+  return {
+    operationId: record.operationId,
+    correlationId: record.correlationId,
+    kind: record.kind,
+    target: record.target,
+    status,
+    headline,
+    text: [headline, ...steps.map((step) => `  ${step.title}: ${step.status}${step.error ? ` — ${step.error.message}` : ''}`)].join('\n'),
+    dryRun: record.dryRun,
+    risk: record.plan?.risk ?? null,
+    approvalId: record.approvalId,
+    question: null,
+    steps,
+    findings: {},
+    durationMs: Math.max(0, now.getTime() - Date.parse(record.startedAt ?? record.createdAt)),
+    costUsd: steps.reduce((sum, step) => sum + (typeof step.output.costUsd === 'number' ? step.output.costUsd : 0), 0),
+    error,
+    createdAt: now.toISOString(),
+  };
 }
 
 function toSummary(record: OperationRecord): OperationSummary {
