@@ -53,7 +53,7 @@ import { GCP_TOOL_ALLOWLIST } from '../../workers/agents/gcp-executor/execute-gc
 import { GITHUB_TOOL_ALLOWLIST } from '../../workers/agents/github-executor/execute-github-step.ts';
 import { AgentPool, defaultAgentWorkerFiles } from './agent-pool.ts';
 import { Agents, type CallMeta } from './agents.ts';
-import { Bus } from './bus.ts';
+import { Bus, childTraceparent } from './bus.ts';
 import { loadConfig } from './config-loader.ts';
 import { runLocalStep, type Notifier } from './local-executor.ts';
 import { createLogger, forOperation, type Logger, type LoggerOptions } from './logger.ts';
@@ -259,7 +259,9 @@ class Core implements HeyOpsCore {
       user: actor.user,
     });
     logger.info({ utterance: utterance.text, source: utterance.source, user: utterance.user }, 'command received');
-    const meta: CallMeta = { correlationId, logger };
+    // One trace per command: every envelope it causes is a span of it.
+    const traceparent = childTraceparent(null);
+    const meta: CallMeta = { correlationId, logger, traceparent };
     const context = this.store.conversation(actor.user);
     const parsed = await this.agents.parseIntent(
       {
@@ -288,7 +290,7 @@ class Core implements HeyOpsCore {
       intentJson: JSON.stringify(intent),
       createdAt: utterance.receivedAt,
     });
-    const opMeta: CallMeta = { correlationId, logger: forOperation(this.logger, correlationId, operationId) };
+    const opMeta: CallMeta = { correlationId, traceparent, logger: forOperation(this.logger, correlationId, operationId) };
 
     switch (intent.kind) {
       case 'kill': {
