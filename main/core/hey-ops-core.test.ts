@@ -90,6 +90,22 @@ describe('HeyOpsCore', () => {
     expect(String(served?.latestRevision)).toBe(String(served?.servingRevision));
   });
 
+  it('never approves by voice, refuses a different plan hash, and lets a hand approve or deny', async () => {
+    const heyOps = await start('0.001');
+    const pending = await heyOps.runCommand({ text: 'deploy payments to production', wait: false }, actor);
+    expect(pending.status).toBe('pending_approval');
+    const approvalId = pending.approvalId ?? '';
+    await expect(heyOps.approve({ approvalId }, { user: 'tester', channel: 'voice' })).rejects.toMatchObject({ code: 'APPROVAL_NOT_ALLOWED' });
+    const spoken = await heyOps.runCommand({ text: `approve ${approvalId}` }, { user: 'tester', channel: 'voice' });
+    expect(spoken.status).toBe('refused');
+    await expect(heyOps.approve({ approvalId, planHash: 'f'.repeat(64) }, actor)).rejects.toMatchObject({ code: 'APPROVAL_PLAN_MISMATCH' });
+    expect((await heyOps.getStatus()).pendingApprovals.map((approval) => approval.id)).toEqual([approvalId]);
+    const denied = await heyOps.deny({ approvalId, reason: 'not today' }, actor);
+    expect(denied.status).toBe('denied');
+    expect(denied.steps).toEqual([]);
+    expect((await heyOps.getStatus()).deployBudget.used).toBe(0);
+  });
+
   it('plans a dry run of a production rollback without spending budget or changing anything', async () => {
     const heyOps = await start('0.001');
     const report = await heyOps.runCommand({ text: 'what would happen if I roll back payments in production' }, actor);
