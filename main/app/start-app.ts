@@ -223,3 +223,11 @@ export async function startApp(): Promise<void> {
     })();
   });
 }
+
+/** Starts the app, and quits with a message if it cannot start (the entry calls only this). */
+export function runApp(): void {
+  startApp().catch((error: unknown) => {
+    console.error('hey-ops: the app failed to start', error);
+    app.exit(1);
+  });
+}
