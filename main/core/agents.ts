@@ -27,6 +27,7 @@ import {
 import type { AgentPool } from './agent-pool.ts';
 import type { Bus } from './bus.ts';
 import type { Logger } from './logger.ts';
+import type { Access } from './mcp/tool-access.ts';
 import type { McpExecutor, ToolBroker } from './mcp/tool-broker.ts';
 
 /** What a call needs to travel on the bus. */
@@ -62,6 +63,8 @@ const TYPES = {
 
 interface ExecutePayload {
   readonly executor: McpExecutor;
+  /** What the job's tool calls may do: lookups and read steps may only read. */
+  readonly access: Access;
   readonly job: Record<string, unknown>;
   readonly signal: AbortSignal;
 }
@@ -132,7 +135,7 @@ export class Agents {
   async executeStep(task: ExecutionTask, signal: AbortSignal, priority: Priority, meta: CallMeta): Promise<StepResult> {
     const executor = task.executor === 'github' ? 'github' : 'gcp';
     try {
-      const payload: ExecutePayload = { executor, job: { job: 'step', task }, signal };
+      const payload: ExecutePayload = { executor, access: task.step.mutating ? 'change' : 'read', job: { job: 'step', task }, signal };
       return parseResult(`${executor}-executor`, StepResultSchema, await this.call(TYPES.execute, payload, priority, meta));
     } catch (error) {
       const now = new Date().toISOString();
@@ -154,12 +157,12 @@ export class Agents {
 
   /** Read-only lookups before planning, on one executor. */
   async resolveCommit(github: { owner: string; repo: string; ref: string }, signal: AbortSignal, meta: CallMeta): Promise<z.infer<typeof CommitFactsSchema>> {
-    const payload: ExecutePayload = { executor: 'github', job: { job: 'resolve', github, cloudRun: null }, signal };
+    const payload: ExecutePayload = { executor: 'github', access: 'read', job: { job: 'resolve', github, cloudRun: null }, signal };
     return parseResult('github-executor', CommitFactsSchema, await this.call(TYPES.resolve, payload, PRIORITY.read, meta));
   }
 
   async resolveRevisions(cloudRun: { project: string; region: string; service: string }, signal: AbortSignal, meta: CallMeta): Promise<z.infer<typeof RevisionFactsSchema>> {
-    const payload: ExecutePayload = { executor: 'gcp', job: { job: 'resolve', github: null, cloudRun }, signal };
+    const payload: ExecutePayload = { executor: 'gcp', access: 'read', job: { job: 'resolve', github: null, cloudRun }, signal };
     return parseResult('gcp-executor', RevisionFactsSchema, await this.call(TYPES.resolve, payload, PRIORITY.read, meta));
   }
 
@@ -177,7 +180,7 @@ export class Agents {
     };
     payload.signal.addEventListener('abort', onAbort, { once: true });
     const logger = this.loggerFor(correlationId);
-    const stopServing = this.broker.serve(port1, payload.executor, payload.signal, logger);
+    const stopServing = this.broker.serve(port1, payload.executor, payload.access, payload.signal, logger);
     try {
       return await this.pool.run(`${payload.executor}-executor`, { ...payload.job, port: port2 }, { signal: hardStop.signal, transferList: [port2] });
     } finally {

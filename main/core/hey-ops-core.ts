@@ -183,6 +183,7 @@ class Core implements HeyOpsCore {
         },
       },
       this.logger,
+      () => this.store.killSwitch().engaged,
     );
     this.agents = new Agents(this.bus, this.pool, broker, (correlationId) => forOperation(this.logger, correlationId));
     this.notifier = options.notifier ?? { notify: (n) => this.logger.info({ notification: n }, n.title) };

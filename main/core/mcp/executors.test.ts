@@ -16,6 +16,7 @@ import { GCP_TOOL_ALLOWLIST, executeGcpStep, resolveRevisions } from '../../../w
 import { GITHUB_TOOL_ALLOWLIST, executeGithubStep, resolveCommit } from '../../../workers/agents/github-executor/execute-github-step.ts';
 import { createLogger } from '../logger.ts';
 import { McpConnections } from './mcp-connections.ts';
+import type { Access } from './tool-access.ts';
 import { ToolBroker, type McpExecutor } from './tool-broker.ts';
 
 const TIME_SCALE = 0.001;
@@ -43,12 +44,12 @@ afterAll(async () => {
 });
 
 /** A StepContext whose tools go straight to the broker, as the tool port does. */
-function context(executor: McpExecutor, signal: AbortSignal = new AbortController().signal): StepContext {
+function context(executor: McpExecutor, signal: AbortSignal = new AbortController().signal, access: Access = 'change'): StepContext {
   const records: ToolCallRecord[] = [];
   const tools: ToolCaller = {
     records,
     async callTool(tool, args, options) {
-      const { output, error, record } = await broker.call(executor, tool, args, { signal, timeoutMs: options?.timeoutMs ?? 60_000, logger });
+      const { output, error, record } = await broker.call(executor, tool, args, { signal, timeoutMs: options?.timeoutMs ?? 60_000, logger, access });
       if (record) records.push(record);
       if (error) throw error;
       if (!output) throw new HeyOpsError('INTERNAL', 'no output');
@@ -247,9 +248,27 @@ describe('GCP executor on the sandbox', () => {
 
 describe('tool broker', () => {
   it('refuses a tool outside the executor allowlist before any server sees it', async () => {
-    const result = await broker.call('github', 'merge_pull_request', { owner: 'acme', repo: 'api', pullNumber: 1 }, { signal: new AbortController().signal, timeoutMs: 1000, logger });
+    const result = await broker.call('github', 'merge_pull_request', { owner: 'acme', repo: 'api', pullNumber: 1 }, { signal: new AbortController().signal, timeoutMs: 1000, logger, access: 'change' });
     expect(result.error).toMatchObject({ code: 'TOOL_NOT_ALLOWED' });
     expect(result.record).toBeNull();
+  });
+
+  it('lets a read-only job read but never change, and runs only the gcloud commands Hey Ops uses', async () => {
+    const options = { signal: new AbortController().signal, timeoutMs: 5000, logger };
+    const describe = ['run', 'services', 'describe', 'api', `--region=${staging.region}`, `--project=${staging.project}`, '--format=json'];
+    expect((await broker.call('gcp', 'run_gcloud_command', { args: describe }, { ...options, access: 'read' })).error).toBeNull();
+    const shift = ['run', 'services', 'update-traffic', 'api', '--to-latest', `--region=${staging.region}`, `--project=${staging.project}`];
+    expect((await broker.call('gcp', 'run_gcloud_command', { args: shift }, { ...options, access: 'read' })).error?.message).toMatch(/would change something, and this job may only read/);
+    expect((await broker.call('gcp', 'deploy_container_image', { project: 'p', region: 'r', service: 's', imageUrl: 'i' }, { ...options, access: 'read' })).error?.code).toBe('TOOL_NOT_ALLOWED');
+    expect((await broker.call('gcp', 'run_gcloud_command', { args: ['run', 'services', 'delete', 'api', '--quiet'] }, { ...options, access: 'change' })).error?.message).toMatch(/not a call Hey Ops makes/);
+    expect((await broker.call('gcp', 'run_gcloud_command', { args: ['projects', 'delete', 'acme-prod'] }, { ...options, access: 'change' })).error?.code).toBe('TOOL_NOT_ALLOWED');
+  });
+
+  it('refuses every change while the kill switch is engaged, and still lets reads through', async () => {
+    const killed = new ToolBroker(connections, { github: { servers: ['github'], allowlist: GITHUB_TOOL_ALLOWLIST, required: {} }, gcp: { servers: ['gcp'], allowlist: GCP_TOOL_ALLOWLIST, required: {} } }, logger, () => true);
+    const options = { signal: new AbortController().signal, timeoutMs: 5000, logger, access: 'change' as const };
+    expect((await killed.call('github', 'actions_run_trigger', { method: 'run_workflow', owner: 'acme', repo: 'api', workflow_id: 'tests.yml', ref: 'main' }, options)).error?.message).toMatch(/kill switch is engaged/);
+    expect((await killed.call('github', 'list_commits', { owner: 'acme', repo: 'api', sha: 'main', perPage: 1 }, options)).error).toBeNull();
   });
 
   it('says what to change when a server lacks a required tool', async () => {
@@ -258,7 +277,7 @@ describe('tool broker', () => {
       { github: { servers: ['gcp'], allowlist: ['actions_list'], required: { actions_list: 'Set GITHUB_TOOLSETS=default,actions.' } }, gcp: { servers: ['gcp'], allowlist: [], required: {} } },
       logger,
     );
-    const result = await lacking.call('github', 'actions_list', {}, { signal: new AbortController().signal, timeoutMs: 1000, logger });
+    const result = await lacking.call('github', 'actions_list', {}, { signal: new AbortController().signal, timeoutMs: 1000, logger, access: 'read' });
     expect(result.error?.message).toBe("The github executor's servers (gcp) do not offer actions_list. Set GITHUB_TOOLSETS=default,actions.");
   });
 

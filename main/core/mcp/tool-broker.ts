@@ -11,6 +11,7 @@ import { ToolPortRequestSchema, type ToolCallOutput, type ToolPortReply } from '
 import type { Logger } from '../logger.ts';
 import { redact } from '../redact.ts';
 import type { McpConnections } from './mcp-connections.ts';
+import { accessOf, type Access } from './tool-access.ts';
 
 export type McpExecutor = 'github' | 'gcp';
 
@@ -29,10 +30,14 @@ export class ToolBroker {
   private readonly logger: Logger;
   private readonly toolMaps = new Map<McpExecutor, Promise<Map<string, string>>>();
 
-  constructor(connections: McpConnections, policies: Readonly<Record<McpExecutor, ExecutorToolPolicy>>, logger: Logger) {
+  /** Read from the shared state on every change: a change never leaves while it is engaged. */
+  private readonly killSwitchEngaged: () => boolean;
+
+  constructor(connections: McpConnections, policies: Readonly<Record<McpExecutor, ExecutorToolPolicy>>, logger: Logger, killSwitchEngaged: () => boolean = () => false) {
     this.connections = connections;
     this.policies = policies;
     this.logger = logger;
+    this.killSwitchEngaged = killSwitchEngaged;
   }
 
   /** Tool name → server name for an executor; connects and checks required tools on first use. */
@@ -69,12 +74,18 @@ export class ToolBroker {
     executor: McpExecutor,
     tool: string,
     args: Record<string, unknown>,
-    options: { signal: AbortSignal; timeoutMs: number; logger: Logger },
+    options: { signal: AbortSignal; timeoutMs: number; logger: Logger; access: Access },
   ): Promise<{ output: ToolCallOutput | null; error: HeyOpsError | null; record: ToolCallRecord | null }> {
     const policy = this.policies[executor];
-    if (!policy.allowlist.includes(tool)) {
-      return { output: null, error: new HeyOpsError('TOOL_NOT_ALLOWED', `the ${executor} executor may not call ${tool}`), record: null };
-    }
+    const refuse = (message: string): { output: null; error: HeyOpsError; record: null } => {
+      options.logger.warn({ executor, tool, args: redact(args) }, message);
+      return { output: null, error: new HeyOpsError('TOOL_NOT_ALLOWED', message), record: null };
+    };
+    if (!policy.allowlist.includes(tool)) return refuse(`the ${executor} executor may not call ${tool}`);
+    const needs = accessOf(tool, args);
+    if (needs === null) return refuse(`${tool} with these arguments is not a call Hey Ops makes`);
+    if (needs === 'change' && options.access === 'read') return refuse(`${tool} would change something, and this job may only read`);
+    if (needs === 'change' && this.killSwitchEngaged()) return refuse(`${tool} refused: the kill switch is engaged`);
     const startedAt = new Date();
     let server = '?';
     const record = (outcome: ToolCallRecord['outcome'], summary: string): ToolCallRecord => ({
@@ -109,10 +120,10 @@ export class ToolBroker {
   }
 
   /**
-   * Serves one executor task's port until the task ends. When `signal` fires the worker is told
+   * Serves one executor task's port until the task ends, allowing only calls of `access`. When `signal` fires the worker is told
    * (an `abort` message) and every call in flight is cancelled through the MCP client.
    */
-  serve(port: MessagePort, executor: McpExecutor, signal: AbortSignal, logger: Logger): () => void {
+  serve(port: MessagePort, executor: McpExecutor, access: Access, signal: AbortSignal, logger: Logger): () => void {
     const post = (reply: ToolPortReply): void => {
       try {
         port.postMessage(reply);
@@ -141,7 +152,7 @@ export class ToolBroker {
         onAbort();
         return;
       }
-      void this.call(executor, request.tool, request.args, { signal, timeoutMs: request.timeoutMs, logger }).then(({ output, error, record }) => {
+      void this.call(executor, request.tool, request.args, { signal, timeoutMs: request.timeoutMs, logger, access }).then(({ output, error, record }) => {
         if (output !== null && record !== null) post({ type: 'result', callId: request.callId, output, record });
         else post({ type: 'error', callId: request.callId, error: (error ?? new HeyOpsError('INTERNAL', 'no result')).toData(), record });
       });
