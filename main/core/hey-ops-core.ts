@@ -489,7 +489,8 @@ class Core implements HeyOpsCore {
           : null;
       const outcome = this.store.admit(operationId, plan, verdict, approval);
       if (outcome.ok) return { verdict, approval: outcome.approval };
-      // Someone else changed the budget or the kill switch between our snapshot and commit.
+      // Someone else changed the budget or the kill switch between our snapshot and commit, or
+      // (rarely) the short approval id was taken: check again with a fresh snapshot and id.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 + attempt)));
     }
     return null;

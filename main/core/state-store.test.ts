@@ -81,6 +81,17 @@ describe('StateStore', () => {
     expect(() => store.decideApproval({ id: 'nope', decision: 'approved', decidedBy: 'bob', channel: 'cli', planHash: null, reason: null })).toThrow(/no approval request "nope"/);
   });
 
+  it('will not reuse an approval id; the caller retries with a fresh one', () => {
+    const store = openStore();
+    newOp(store, 'a');
+    newOp(store, 'b');
+    const expiresAt = new Date(clock.getTime() + 600_000).toISOString();
+    store.admit('a', plan, verdict(store, 'require_approval'), { id: 'same1234', expiresAt, requestedBy: 'alice' });
+    expect(store.admit('b', plan, verdict(store, 'require_approval'), { id: 'same1234', expiresAt, requestedBy: 'alice' })).toEqual({ ok: false, reason: 'approval_id_taken' });
+    expect(store.getOperation('b')?.status).toBe('planned');
+    expect(store.admit('b', plan, verdict(store, 'require_approval'), { id: 'other123', expiresAt, requestedBy: 'alice' }).ok).toBe(true);
+  });
+
   it('expires approvals, ends their operations and returns their budget', () => {
     const store = openStore();
     newOp(store, 'a');

@@ -80,7 +80,7 @@ export interface JournalEntry {
 
 export type AdmitOutcome =
   | { readonly ok: true; readonly approval: ApprovalRequest | null }
-  | { readonly ok: false; readonly reason: 'stale' };
+  | { readonly ok: false; readonly reason: 'stale' | 'approval_id_taken' };
 
 export type SlotOutcome =
   | { readonly ok: true }
@@ -253,6 +253,9 @@ export class StateStore {
     return this.transaction(() => {
       const revision = Number(this.meta('revision') ?? '0');
       if (revision !== verdict.stateRevision) return { ok: false, reason: 'stale' } as const;
+      if (approval !== null && this.db.prepare('SELECT 1 FROM approvals WHERE id = ?').get(approval.id) !== undefined) {
+        return { ok: false, reason: 'approval_id_taken' } as const;
+      }
       const now = this.nowIso();
       let request: ApprovalRequest | null = null;
       let status: OperationStatus;
