@@ -11,24 +11,22 @@
  * and cloud-run-mcp's deploy tools throw (so `isError`) when no project is given.
  * Deploy progress is sent as `notifications/message`, as cloud-run-mcp sends it.
  */
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { runGcloud } from './gcloud.ts';
 import { DEPLOY_SIM_MS, SANDBOX_GCLOUD_ACCOUNT, serviceUrl, type SandboxState } from './sandbox-state.ts';
 import {
-  applyLatencyFault,
-  checkArguments,
+  createRecordedToolServer,
   isEntryPoint,
-  listedTool,
   loadRecordedTools,
   pause,
   readFaultsOrFail,
   serveOverStdio,
   stateFromEnvironment,
   textResult,
-  type RecordedTool,
+  type SandboxToolDefinition,
+  type ToolContext,
 } from './server-kit.ts';
 
 const SERVER_NAME = 'gcp';
@@ -57,16 +55,8 @@ const DeployFilesArgs = z
 const CreateProjectArgs = z.object({ projectId: z.string().optional() }).strict();
 const GcloudArgs = z.object({ args: z.array(z.string()) }).strict();
 
-interface Context {
-  readonly signal: AbortSignal;
-  readonly notify: (level: 'info' | 'debug' | 'error', data: string) => Promise<void>;
-}
-
-interface ToolDefinition {
-  readonly description: string;
-  readonly args: z.ZodType;
-  readonly handle: (args: never, context: Context) => Promise<CallToolResult> | CallToolResult;
-}
+type Context = ToolContext;
+type ToolDefinition = SandboxToolDefinition;
 
 function permissionDenied(project: string): string {
   return `7 PERMISSION_DENIED: Permission denied on resource project ${project}.`;
@@ -233,28 +223,7 @@ function defineTools(state: SandboxState): Record<string, ToolDefinition> {
 /** Builds the sandbox Google Cloud server on `state` (not yet connected to a transport). */
 export function createGcpSandboxServer(state: SandboxState): Server {
   const recorded = [...loadRecordedTools('cloud-run-mcp.json'), ...loadRecordedTools('gcloud-mcp.json')];
-  const definitions = defineTools(state);
-  const byName = new Map<string, RecordedTool>(recorded.map((tool) => [tool.name, tool]));
-  for (const tool of recorded) {
-    if (definitions[tool.name] === undefined) throw new Error(`sandbox gcp server has no handler for recorded tool ${tool.name}`);
-  }
-  const server = new Server({ name: 'hey-ops-sandbox-gcp', version: 'hey-ops-sandbox' }, { capabilities: { tools: {}, logging: {} } });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: recorded.map((tool) => listedTool(tool, definitions[tool.name]?.description ?? '')),
-  }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const tool = byName.get(request.params.name);
-    const definition = definitions[request.params.name];
-    if (tool === undefined || definition === undefined) throw new McpError(ErrorCode.InvalidParams, `Tool ${request.params.name} not found`);
-    const args = checkArguments(tool, definition.args, request.params.arguments);
-    await applyLatencyFault(state, tool.name, extra.signal);
-    const notify = async (level: 'info' | 'debug' | 'error', data: string): Promise<void> => {
-      const notification: ServerNotification = { method: 'notifications/message', params: { level, data } };
-      await extra.sendNotification(notification);
-    };
-    return definition.handle(args as never, { signal: extra.signal, notify });
-  });
-  return server;
+  return createRecordedToolServer({ name: 'hey-ops-sandbox-gcp', logName: SERVER_NAME, state, recorded, definitions: defineTools(state) });
 }
 
 if (isEntryPoint(import.meta.url)) {

@@ -11,8 +11,7 @@
  * Run it as `node sandbox/github-server.ts` with HEY_OPS_SANDBOX_DIR (and optionally
  * HEY_OPS_TIME_SCALE) set; `sandboxMcpServers()` builds that command line.
  */
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
@@ -27,16 +26,13 @@ import {
   type WorkflowRecord,
 } from './sandbox-state.ts';
 import {
-  applyLatencyFault,
-  checkArguments,
+  createRecordedToolServer,
   isEntryPoint,
-  listedTool,
   loadRecordedTools,
-  logLine,
   serveOverStdio,
   stateFromEnvironment,
   textResult,
-  type RecordedTool,
+  type SandboxToolDefinition,
 } from './server-kit.ts';
 
 const SERVER_NAME = 'github';
@@ -364,11 +360,7 @@ function jobLogData(run: RunView, job: JobView, includeName: boolean, returnCont
 // Tools
 // ---------------------------------------------------------------------------------------------
 
-interface ToolDefinition {
-  readonly description: string;
-  readonly args: z.ZodType;
-  readonly handle: (args: never, context: { signal: AbortSignal }) => Promise<CallToolResult> | CallToolResult;
-}
+type ToolDefinition = SandboxToolDefinition;
 
 function repoName(args: { owner: string; repo: string }): string {
   return `${args.owner}/${args.repo}`;
@@ -737,26 +729,7 @@ function defineTools(state: SandboxState): Record<string, ToolDefinition> {
 /** Builds the sandbox GitHub server on `state` (not yet connected to a transport). */
 export function createGitHubSandboxServer(state: SandboxState): Server {
   const recorded = loadRecordedTools('github-mcp-server.json');
-  const definitions = defineTools(state);
-  const byName = new Map<string, RecordedTool>(recorded.map((tool) => [tool.name, tool]));
-  for (const tool of recorded) {
-    if (definitions[tool.name] === undefined) throw new Error(`sandbox github server has no handler for recorded tool ${tool.name}`);
-  }
-  const server = new Server({ name: 'github-mcp-server', version: 'hey-ops-sandbox' }, { capabilities: { tools: {} } });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: recorded.map((tool) => listedTool(tool, definitions[tool.name]?.description ?? '')),
-  }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const tool = byName.get(request.params.name);
-    const definition = definitions[request.params.name];
-    if (tool === undefined || definition === undefined) throw new McpError(ErrorCode.InvalidParams, `Tool ${request.params.name} not found`);
-    const args = checkArguments(tool, definition.args, request.params.arguments);
-    await applyLatencyFault(state, tool.name, extra.signal);
-    const result = await definition.handle(args as never, { signal: extra.signal });
-    if (result.isError === true) logLine(SERVER_NAME, `${tool.name} failed: ${JSON.stringify(result.content[0])}`);
-    return result;
-  });
-  return server;
+  return createRecordedToolServer({ name: 'github-mcp-server', logName: SERVER_NAME, state, recorded, definitions: defineTools(state) });
 }
 
 if (isEntryPoint(import.meta.url)) {

@@ -10,14 +10,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 // Imported, not read from disk, so a bundled server (the Electron build) carries them along.
 import cloudRunMcpFacts from './tool-schemas/cloud-run-mcp.json' with { type: 'json' };
 import gcloudMcpFacts from './tool-schemas/gcloud-mcp.json' with { type: 'json' };
 import githubMcpServerFacts from './tool-schemas/github-mcp-server.json' with { type: 'json' };
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ServerNotification, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { describeZodIssues, isHeyOpsError } from '../common/errors.ts';
 import { SANDBOX_DIR_ENV, SandboxState, TIME_SCALE_ENV, parseTimeScale } from './sandbox-state.ts';
@@ -154,4 +154,55 @@ export async function serveOverStdio(serverName: string, server: Server, state: 
 export function isEntryPoint(importMetaUrl: string): boolean {
   const script = process.argv[1];
   return script !== undefined && path.resolve(script) === fileURLToPath(importMetaUrl);
+}
+
+/** What a sandbox tool handler is given: the call's cancellation, and a way to log progress. */
+export interface ToolContext {
+  readonly signal: AbortSignal;
+  /** Sends `notifications/message` (cloud-run-mcp reports deploy progress this way). */
+  readonly notify: (level: 'info' | 'debug' | 'error', data: string) => Promise<void>;
+}
+
+export interface SandboxToolDefinition {
+  readonly description: string;
+  readonly args: z.ZodType;
+  readonly handle: (args: never, context: ToolContext) => Promise<CallToolResult> | CallToolResult;
+}
+
+/**
+ * A low-level MCP `Server` that lists exactly the recorded tools and dispatches each call to
+ * its definition: arguments checked against the recorded schema, the latency fault applied,
+ * failures logged to stderr. Both sandbox servers are this with their own tools.
+ */
+export function createRecordedToolServer(options: {
+  readonly name: string;
+  readonly logName: string;
+  readonly state: SandboxState;
+  readonly recorded: readonly RecordedTool[];
+  readonly definitions: Readonly<Record<string, SandboxToolDefinition | undefined>>;
+}): Server {
+  const { recorded, definitions, state } = options;
+  const byName = new Map<string, RecordedTool>(recorded.map((tool) => [tool.name, tool]));
+  for (const tool of recorded) {
+    if (definitions[tool.name] === undefined) throw new Error(`${options.logName} has no handler for recorded tool ${tool.name}`);
+  }
+  const server = new Server({ name: options.name, version: 'hey-ops-sandbox' }, { capabilities: { tools: {}, logging: {} } });
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: recorded.map((tool) => listedTool(tool, definitions[tool.name]?.description ?? '')),
+  }));
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const tool = byName.get(request.params.name);
+    const definition = definitions[request.params.name];
+    if (tool === undefined || definition === undefined) throw new McpError(ErrorCode.InvalidParams, `Tool ${request.params.name} not found`);
+    const args = checkArguments(tool, definition.args, request.params.arguments);
+    await applyLatencyFault(state, tool.name, extra.signal);
+    const notify = async (level: 'info' | 'debug' | 'error', data: string): Promise<void> => {
+      const notification: ServerNotification = { method: 'notifications/message', params: { level, data } };
+      await extra.sendNotification(notification);
+    };
+    const result = await definition.handle(args as never, { signal: extra.signal, notify });
+    if (result.isError === true) logLine(options.logName, `${tool.name} failed: ${JSON.stringify(result.content[0])}`);
+    return result;
+  });
+  return server;
 }

@@ -2,26 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PolicySchema, PricingSchema, SANDBOX_CATALOG } from '../../../common/config.ts';
+import { anIntent } from '../../../common/fixtures/intent.ts';
 import { NO_FACTS, PlanSchema, type Intent } from '../../../common/messages.ts';
 
 const pool = new Piscina({ filename: fileURLToPath(new URL('./planner.worker.ts', import.meta.url)), maxThreads: 1 });
 afterAll(() => pool.destroy());
 
-const intent: Intent = {
-  kind: 'deploy',
-  service: 'api',
-  serviceSource: 'utterance',
-  environment: 'staging',
-  environmentSource: 'utterance',
-  dryRun: true,
-  ref: null,
-  approvalId: null,
-  confidence: 0.9,
-  question: null,
-  notes: [],
-  parser: 'grammar',
-  normalizedText: 'deploy api to staging',
-};
+const intent: Intent = anIntent({ dryRun: true, confidence: 0.9 });
 const context = {
   catalog: SANDBOX_CATALOG,
   policy: PolicySchema.parse({}),
